@@ -1,0 +1,17 @@
+import type { DomainEvent, JsonObject } from '../shared/domain-event.js';
+
+export type TaskSubmitted = DomainEvent<'TaskSubmitted', { agentId: string; type: string; payload: JsonObject }>;
+export type TaskStarted = DomainEvent<'TaskStarted', { agentId: string }>;
+export type TaskCompleted = DomainEvent<'TaskCompleted', { agentId: string; result: JsonObject | null }>;
+export type TaskFailed = DomainEvent<'TaskFailed', { agentId: string; error: string }>;
+export type TaskCancelled = DomainEvent<'TaskCancelled', { agentId: string; reason: string | null }>;
+
+export type TaskEvent = TaskSubmitted | TaskStarted | TaskCompleted | TaskFailed | TaskCancelled;
+
+export const TASK_EVENT_TYPES: ReadonlyArray<TaskEvent['type']> = [
+  'TaskSubmitted',
+  'TaskStarted',
+  'TaskCompleted',
+  'TaskFailed',
+  'TaskCancelled',
+];
