@@ -13,3 +13,4 @@ export * from './tasks/task-commands.js';
 export * from './tasks/task.errors.js';
 export * from './tasks/task.decide.js';
 export * from './tasks/task.evolve.js';
+export * from './contracts/position-token.js';

@@ -1,0 +1,21 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { decideAgent } from '@app/domain';
+import { CommandRunner } from '../../commands/command-runner.js';
+import { agentPersistence } from '../../persistence/agent.persistence.js';
+import { StateLoader } from '../../persistence/state-loader.js';
+import { PauseAgentCommand } from './pause-agent.command.js';
+
+@CommandHandler(PauseAgentCommand)
+export class PauseAgentHandler implements ICommandHandler<PauseAgentCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly states: StateLoader,
+  ) {}
+
+  execute({ agentId, context }: PauseAgentCommand) {
+    return this.runner.run(agentPersistence, agentId, 'PauseAgent', context, {
+      load: () => this.states.agent(agentId),
+      decide: (state) => decideAgent(state, { type: 'PauseAgent' }, new Date(), agentId),
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { decideAgent } from '@app/domain';
+import { CommandRunner } from '../../commands/command-runner.js';
+import { agentPersistence } from '../../persistence/agent.persistence.js';
+import { RegisterAgentCommand } from './register-agent.command.js';
+
+@CommandHandler(RegisterAgentCommand)
+export class RegisterAgentHandler implements ICommandHandler<RegisterAgentCommand> {
+  constructor(private readonly runner: CommandRunner) {}
+
+  execute({ id, name, version, config, context }: RegisterAgentCommand) {
+    return this.runner.run(agentPersistence, id, 'RegisterAgent', context, {
+      // A taken id is found by the primary key on insert, saving a round trip.
+      load: () => Promise.resolve(null),
+      decide: (state) => decideAgent(state, { type: 'RegisterAgent', id, name, version, config }, new Date()),
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { decideAgent } from '@app/domain';
+import { CommandRunner } from '../../commands/command-runner.js';
+import { agentPersistence } from '../../persistence/agent.persistence.js';
+import { StateLoader } from '../../persistence/state-loader.js';
+import { UpdateAgentCommand } from './update-agent.command.js';
+
+@CommandHandler(UpdateAgentCommand)
+export class UpdateAgentHandler implements ICommandHandler<UpdateAgentCommand> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly states: StateLoader,
+  ) {}
+
+  execute({ agentId, changes, context }: UpdateAgentCommand) {
+    return this.runner.run(agentPersistence, agentId, 'UpdateAgent', context, {
+      load: () => this.states.agent(agentId),
+      decide: (state) => decideAgent(state, { type: 'UpdateAgent', ...changes }, new Date(), agentId),
+    });
+  }
+}

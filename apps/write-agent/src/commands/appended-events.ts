@@ -1,0 +1,28 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { EVENTS_APPENDED_CHANNEL, RedisConnection } from '@app/platform';
+import type { Appended } from '../persistence/command-writer.js';
+
+const lastPosition = new Gauge({
+  name: 'cqrs_event_log_position',
+  help: 'The last event log position this write agent appended',
+});
+
+/** After each commit: record the log position, and wake the projectors through Redis. */
+@Injectable()
+export class AppendedEvents {
+  private readonly logger = new Logger('AppendedEvents');
+  private highest = 0;
+
+  constructor(private readonly redis: RedisConnection) {}
+
+  notify(appended: Appended): void {
+    // Commits finish out of order under concurrency; the gauge only moves forward.
+    this.highest = Math.max(this.highest, Number(appended.position));
+    lastPosition.set(this.highest);
+    if (!this.redis.isReady) return;
+    this.redis.client!.publish(EVENTS_APPENDED_CHANNEL, appended.position).catch((error: Error) => {
+      this.logger.debug(`wake-up not published: ${error.message}`);
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { CommandContext } from '../../commands/command-context.js';
+import type { CommandResult } from '../../commands/command-result.js';
+
+export class FailTaskCommand extends Command<CommandResult> {
+  constructor(
+    readonly taskId: string,
+    readonly error: string,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,68 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseConfig, PlatformModule, type DatabaseConfig } from '@app/platform';
+import { AgentsController } from './agents/agents.controller.js';
+import { PauseAgentHandler } from './agents/pause-agent/pause-agent.handler.js';
+import { RegisterAgentHandler } from './agents/register-agent/register-agent.handler.js';
+import { ResumeAgentHandler } from './agents/resume-agent/resume-agent.handler.js';
+import { RetireAgentHandler } from './agents/retire-agent/retire-agent.handler.js';
+import { UpdateAgentHandler } from './agents/update-agent/update-agent.handler.js';
+import { AppendedEvents } from './commands/appended-events.js';
+import { CommandRunner } from './commands/command-runner.js';
+import { HealthController } from './health/health.controller.js';
+import { CommandGateway } from './http/command-gateway.js';
+import { CommandWriter } from './persistence/command-writer.js';
+import { WRITE_MODEL_ENTITIES } from './persistence/entities.js';
+import { IdempotencyKeys } from './persistence/idempotency-keys.js';
+import { StateLoader } from './persistence/state-loader.js';
+import { CancelTaskHandler } from './tasks/cancel-task/cancel-task.handler.js';
+import { CompleteTaskHandler } from './tasks/complete-task/complete-task.handler.js';
+import { FailTaskHandler } from './tasks/fail-task/fail-task.handler.js';
+import { StartTaskHandler } from './tasks/start-task/start-task.handler.js';
+import { SubmitTaskHandler } from './tasks/submit-task/submit-task.handler.js';
+import { TasksController } from './tasks/tasks.controller.js';
+
+const commandHandlers = [
+  RegisterAgentHandler,
+  UpdateAgentHandler,
+  PauseAgentHandler,
+  ResumeAgentHandler,
+  RetireAgentHandler,
+  SubmitTaskHandler,
+  StartTaskHandler,
+  CompleteTaskHandler,
+  FailTaskHandler,
+  CancelTaskHandler,
+];
+
+@Module({
+  imports: [
+    PlatformModule,
+    CqrsModule.forRoot(),
+    TerminusModule,
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (database: DatabaseConfig) => ({
+        type: 'postgres',
+        url: database.primaryUrl,
+        entities: WRITE_MODEL_ENTITIES,
+        synchronize: false,
+        migrationsRun: false,
+        extra: { max: 20, connectionTimeoutMillis: 5_000, application_name: 'write-agent' },
+      }),
+    }),
+  ],
+  controllers: [AgentsController, TasksController, HealthController],
+  providers: [
+    ...commandHandlers,
+    CommandGateway,
+    CommandRunner,
+    CommandWriter,
+    StateLoader,
+    IdempotencyKeys,
+    AppendedEvents,
+  ],
+})
+export class WriteAgentModule {}

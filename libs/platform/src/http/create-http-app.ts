@@ -1,0 +1,93 @@
+import { ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { ProblemFilter } from '../errors/problem.filter.js';
+import { toProblem } from '../errors/to-problem.js';
+import { validationProblem } from '../errors/validation-problem.js';
+import { PinoNestLogger } from '../logging/pino-nest-logger.js';
+import { collectProcessMetrics, httpRequestDuration } from '../metrics/http-metrics.js';
+import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers.js';
+import { BodyShapePipe } from './body-shape.pipe.js';
+import { requestIdOf } from './request-id.js';
+
+export interface HttpAppOptions {
+  module: Type<unknown>;
+  logger: Logger;
+  title: string;
+  description: string;
+}
+
+/**
+ * Builds an agent's Nest application on Fastify with everything both agents share:
+ * request ids, JSON body rules, problem+json errors, validation, access logs,
+ * request metrics and the OpenAPI document at /docs and /docs-json.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: options.logger,
+    // One access-log line per request is written in onResponse below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    logger: new PinoNestLogger(options.logger),
+    // Our own parsers (body-parsers.ts) decide what a malformed body becomes.
+    bodyParser: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+
+  registerBodyParsers(fastify);
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequestDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime },
+      'request completed',
+    );
+  });
+  // Errors raised by Fastify itself, before Nest sees the request (body too large...).
+  fastify.setErrorHandler((error, request, reply) => {
+    const answer = toProblem(error);
+    if (answer.unexpected) request.log.error({ err: error }, 'request failed');
+    void reply.status(answer.body.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body);
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new BodyShapePipe(),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      // Off so that a body-less command's empty DTO accepts {}; whitelist still refuses
+      // every field it does not declare.
+      forbidUnknownValues: false,
+      transform: true,
+      exceptionFactory: validationProblem,
+    }),
+  );
+  collectProcessMetrics();
+  setUpOpenApi(app, options);
+  return app;
+}
+
+function setUpOpenApi(app: INestApplication, options: HttpAppOptions): void {
+  const config = new DocumentBuilder()
+    .setTitle(options.title)
+    .setDescription(options.description)
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+}

@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { PLATFORM_CONFIGS } from './config/check-environment.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { SubjectThrottlerGuard } from './rate-limit/subject-throttler.guard.js';
+import { RedisConnection } from './redis/redis-connection.js';
+
+/** What every agent has: validated config, Redis (optional), auth, rate limits, /metrics. */
+@Global()
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: PLATFORM_CONFIGS }),
+    RateLimitModule,
+  ],
+  controllers: [MetricsController],
+  providers: [
+    RedisConnection,
+    JwtVerifier,
+    // Order matters: the throttler counts per token subject, so auth runs first.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
+  ],
+  exports: [RedisConnection],
+})
+export class PlatformModule {}

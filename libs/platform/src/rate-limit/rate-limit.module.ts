@@ -1,0 +1,17 @@
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { httpConfig, type HttpConfig } from '../config/http.config.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+
+const ONE_MINUTE_MS = 60_000;
+
+/** RATE_LIMIT_PER_MINUTE per subject, shared through Redis when it is there; 0 turns it off. */
+export const RateLimitModule = ThrottlerModule.forRootAsync({
+  inject: [httpConfig.KEY, RedisConnection],
+  useFactory: (http: HttpConfig, redis: RedisConnection) => ({
+    throttlers: [{ name: 'default', ttl: ONE_MINUTE_MS, limit: Math.max(http.rateLimitPerMinute, 1) }],
+    skipIf: () => http.rateLimitPerMinute === 0,
+    setHeaders: false,
+    storage: new RedisThrottlerStorage(redis, new ThrottlerStorageService()),
+  }),
+});
