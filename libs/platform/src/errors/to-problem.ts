@@ -11,25 +11,15 @@ export interface ProblemAnswer {
   unexpected: boolean;
 }
 
-/** Fastify's own errors (body too large, bad content) carry a 4xx statusCode. */
-function fastifyClientError(error: unknown): { statusCode: number; message: string } | undefined {
-  const candidate = error as { statusCode?: unknown; code?: unknown; message?: unknown };
-  if (
-    typeof candidate?.statusCode === 'number' &&
-    candidate.statusCode >= 400 &&
-    candidate.statusCode < 500 &&
-    typeof candidate.code === 'string' &&
-    candidate.code.startsWith('FST_')
-  ) {
-    return { statusCode: candidate.statusCode, message: String(candidate.message) };
-  }
-  return undefined;
-}
-
-const FASTIFY_DETAILS: Record<number, string> = {
-  400: 'The request body is not valid JSON.',
+// Framework errors (Nest's, and Fastify's that Nest maps to HttpException) get a fixed
+// wording: their own messages can name internals.
+const FRAMEWORK_DETAILS: Record<number, string> = {
+  400: 'The request could not be read.',
+  404: 'No such route.',
+  405: 'This method is not allowed on this route.',
   413: 'The request body is larger than 64 KiB.',
   415: 'The request body must be JSON (Content-Type: application/json).',
+  429: 'Too many requests; retry after the time in Retry-After.',
 };
 
 /** Turns anything thrown while answering into the problem+json answer the client sees. */
@@ -40,19 +30,9 @@ export function toProblem(error: unknown): ProblemAnswer {
   if (error instanceof DomainError) {
     return { body: problem(DOMAIN_ERROR_STATUS[error.kind], error.message, error.code), headers: {}, unexpected: false };
   }
-  if (error instanceof HttpException) {
+  if (error instanceof HttpException && error.getStatus() < 500) {
     const status = error.getStatus();
-    const response = error.getResponse();
-    const detail =
-      typeof response === 'object' && response !== null && 'message' in response
-        ? String((response as { message: unknown }).message)
-        : error.message;
-    return { body: problem(status, status === 404 ? 'No such route.' : detail), headers: {}, unexpected: status >= 500 };
-  }
-  const fastify = fastifyClientError(error);
-  if (fastify) {
-    const detail = FASTIFY_DETAILS[fastify.statusCode] ?? 'The request could not be read.';
-    return { body: problem(fastify.statusCode, detail), headers: {}, unexpected: false };
+    return { body: problem(status, FRAMEWORK_DETAILS[status] ?? 'The request was refused.'), headers: {}, unexpected: false };
   }
   return {
     body: problem(500, 'The server could not complete the request; it has been logged.'),

@@ -4,9 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
-import { toProblem } from '../errors/to-problem.js';
 import { validationProblem } from '../errors/validation-problem.js';
 import { PinoNestLogger } from '../logging/pino-nest-logger.js';
 import { collectProcessMetrics, httpRequestDuration } from '../metrics/http-metrics.js';
@@ -56,12 +54,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
       { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime },
       'request completed',
     );
-  });
-  // Errors raised by Fastify itself, before Nest sees the request (body too large...).
-  fastify.setErrorHandler((error, request, reply) => {
-    const answer = toProblem(error);
-    if (answer.unexpected) request.log.error({ err: error }, 'request failed');
-    void reply.status(answer.body.status).headers(answer.headers).type(PROBLEM_CONTENT_TYPE).send(answer.body);
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(

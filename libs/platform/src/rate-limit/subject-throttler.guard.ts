@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { ANONYMOUS } from '../auth/principal.js';
+import { problem } from '../errors/problem.js';
+import { ProblemException } from '../errors/problem.exception.js';
 
 /** Counts requests per token subject; per client address when there is no token. */
 @Injectable()
@@ -9,5 +11,13 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(request: FastifyRequest): Promise<string> {
     const principal = request.principal;
     return principal && principal !== ANONYMOUS ? `sub:${principal.subject}` : `ip:${request.ip}`;
+  }
+
+  protected override async throwThrottlingException(_context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
+    const retryAfter = Math.max(1, limit.timeToBlockExpire || limit.timeToExpire);
+    throw new ProblemException(
+      problem(429, `More than ${limit.limit} requests in a minute; retry in ${retryAfter} s.`, 'rate-limited'),
+      { 'Retry-After': String(retryAfter) },
+    );
   }
 }

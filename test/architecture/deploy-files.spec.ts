@@ -1,0 +1,314 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+// Docker and a cluster are not available to the tests, so these checks read the
+// deployment files the way compose, kustomize and nginx would, and hold them to the
+// contract: the variables of API.md section 6, the probes of section 5, method routing.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const K8S = join(ROOT, 'deploy/k8s');
+
+type Dict = Record<string, any>;
+
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+// Compose files share settings through YAML merge keys (`<<: *anchor`).
+const compose: Dict = parse(read('docker-compose.yml'), { merge: true });
+const services: Dict = compose.services;
+const packageScripts: Record<string, string> = JSON.parse(read('package.json')).scripts;
+
+const WRITE_AGENT_VARS = ['PORT', 'DATABASE_URL', 'REDIS_URL'];
+const READ_AGENT_VARS = [...WRITE_AGENT_VARS, 'DATABASE_REPLICA_URLS', 'READ_WAIT_MS'];
+
+/** The value compose uses when the variable is unset: `${NAME:-default}` gives `default`. */
+function composeDefault(value: string): string {
+  return String(value).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+}
+
+function dependencies(service: Dict): Dict {
+  const dependsOn = service.depends_on ?? {};
+  return Array.isArray(dependsOn) ? Object.fromEntries(dependsOn.map((name) => [name, {}])) : dependsOn;
+}
+
+function healthTest(service: Dict): string {
+  const test = service.healthcheck?.test ?? [];
+  return Array.isArray(test) ? test.join(' ') : String(test);
+}
+
+/** What nginx routes where: the `map $request_method` entries and each upstream's servers. */
+function nginxRouting(conf: string) {
+  const block = (header: RegExp) => conf.match(new RegExp(`${header.source}\\s*\\{([^}]*)\\}`))?.[1] ?? '';
+  const methods = Object.fromEntries(
+    block(/map\s+\$request_method\s+\$agent_upstream/)
+      .split(';')
+      .map((entry) => entry.trim().split(/\s+/))
+      .filter((words) => words.length === 2),
+  );
+  const servers = (name: string) =>
+    [...block(new RegExp(`upstream\\s+${name}`)).matchAll(/^\s*server\s+(\S+?)[\s;]/gm)].map((m) => m[1]);
+  return { methods, readServers: servers('read_agent'), writeServers: servers('write_agent') };
+}
+
+function bodyLimitBytes(conf: string): number {
+  const [, amount, unit] = conf.match(/client_max_body_size\s+(\d+)([kKmM]?);/) ?? [];
+  return Number(amount) * ({ k: 1024, m: 1024 * 1024 }[unit?.toLowerCase() ?? ''] ?? 1);
+}
+
+function envFile(path: string): Dict {
+  return Object.fromEntries(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('uses the Compose specification, without a version key', () => {
+    expect(compose).not.toHaveProperty('version');
+  });
+
+  it('gives every service an image or a build', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.image ?? service.build, name).toBeTruthy();
+    }
+  });
+
+  it('runs the whole topology of DESIGN.md section 6', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining([
+        'postgres-primary',
+        'postgres-replica',
+        'redis',
+        'migrate',
+        'write-agent',
+        'read-agent',
+        'gateway',
+      ]),
+    );
+    expect(services['postgres-primary'].image).toMatch(/^postgres:15/);
+    expect(services['postgres-replica'].image).toMatch(/^postgres:15/);
+    expect(services.redis.image).toMatch(/^redis:7/);
+    expect(services.gateway.image).toMatch(/^nginx:/);
+    expect(services['read-agent'].deploy?.replicas).toBe(2);
+  });
+
+  it('gives the write agent every variable it needs', () => {
+    const env = services['write-agent'].environment;
+    for (const name of WRITE_AGENT_VARS) expect(env, name).toHaveProperty(name);
+    expect(env.PORT).toBe('3000');
+  });
+
+  it('gives the read agent the write agent variables plus the replicas and the read wait', () => {
+    const env = services['read-agent'].environment;
+    for (const name of READ_AGENT_VARS) expect(env, name).toHaveProperty(name);
+    expect(env.PORT).toBe('3001');
+  });
+
+  it('configures authentication on both agents with a secret of at least 32 characters', () => {
+    for (const name of ['write-agent', 'read-agent']) {
+      const env = services[name].environment;
+      if (env.AUTH_DISABLED === 'true') continue;
+      expect(composeDefault(env.AUTH_JWT_SECRET).length, name).toBeGreaterThanOrEqual(32);
+    }
+  });
+
+  it('points every store URL at a service of the file', () => {
+    for (const name of ['migrate', 'write-agent', 'read-agent']) {
+      const env = services[name].environment;
+      const urls = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'REDIS_URL']
+        .flatMap((key) => (env[key] ? composeDefault(env[key]).split(',') : []))
+        .filter(Boolean);
+      for (const url of urls) expect(Object.keys(services), `${name}: ${url}`).toContain(new URL(url).hostname);
+    }
+  });
+
+  it('starts the agents and the migration with the commands package.json defines', () => {
+    const command = (name: string) => services[name].command.join(' ');
+    expect(command('write-agent')).toBe(packageScripts['start:write-agent']);
+    expect(command('read-agent')).toBe(packageScripts['start:read-agent']);
+    expect(command('migrate')).toBe(packageScripts.migrate);
+  });
+
+  it('names only existing services in depends_on, with a known condition', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dependency, options] of Object.entries(dependencies(service))) {
+        expect(Object.keys(services), `${name} depends on ${dependency}`).toContain(dependency);
+        expect(['service_started', 'service_healthy', 'service_completed_successfully', undefined]).toContain(
+          options.condition,
+        );
+      }
+    }
+  });
+
+  it('starts the agents after the migration and the healthy stores', () => {
+    for (const name of ['write-agent', 'read-agent']) {
+      const dependsOn = dependencies(services[name]);
+      expect(dependsOn.migrate?.condition, name).toBe('service_completed_successfully');
+      expect(dependsOn['postgres-primary']?.condition, name).toBe('service_healthy');
+    }
+    expect(dependencies(services['read-agent'])['postgres-replica']?.condition).toBe('service_healthy');
+    expect(dependencies(services.migrate)['postgres-primary']?.condition).toBe('service_healthy');
+  });
+
+  it('checks health with pg_isready, redis-cli ping and the agents readiness endpoint', () => {
+    expect(healthTest(services['postgres-primary'])).toContain('pg_isready');
+    expect(healthTest(services['postgres-replica'])).toContain('pg_isready');
+    expect(healthTest(services.redis)).toContain('redis-cli ping');
+    expect(healthTest(services['write-agent'])).toContain('/health/ready');
+    expect(healthTest(services['read-agent'])).toContain('/health/ready');
+  });
+
+  it('mounts only files that exist in the repository', () => {
+    const sources = Object.values(services)
+      .flatMap((service) => service.volumes ?? [])
+      .map((volume: string | Dict) => (typeof volume === 'string' ? volume.split(':')[0] : volume.source))
+      .filter((source: string) => source.startsWith('./'));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(existsSync(join(ROOT, source)), source).toBe(true);
+  });
+
+  it('publishes the gateway on port 8080 with deploy/nginx/gateway.conf', () => {
+    const { gateway } = services;
+    expect(gateway.ports.map((port: string) => composeDefault(port))).toContain('8080:8080');
+    expect(gateway.volumes.join(' ')).toContain('./deploy/nginx/gateway.conf:/etc/nginx/conf.d/');
+  });
+});
+
+describe.each([
+  ['docker compose', 'deploy/nginx/gateway.conf'],
+  ['Kubernetes', 'deploy/k8s/gateway.conf'],
+])('the %s gateway (%s)', (_, path) => {
+  const conf = read(path);
+
+  it('routes GET and HEAD to the read agents and every other method to the write agent', () => {
+    expect(nginxRouting(conf).methods).toEqual({ GET: 'read_agent', HEAD: 'read_agent', default: 'write_agent' });
+    expect(conf).toMatch(/proxy_pass\s+http:\/\/\$agent_upstream;/);
+  });
+
+  it('sends the read upstream to read-agent:3001 and the write upstream to write-agent:3000', () => {
+    const { readServers, writeServers } = nginxRouting(conf);
+    expect(readServers).toEqual(['read-agent:3001']);
+    expect(writeServers).toEqual(['write-agent:3000']);
+  });
+
+  it('passes X-Request-Id to the agents', () => {
+    expect(conf).toMatch(/proxy_set_header\s+X-Request-Id\s+\$\w+;/);
+  });
+
+  it('lets bodies past 64 KiB through so that the agents answer 413 themselves', () => {
+    expect(bodyLimitBytes(conf)).toBeGreaterThan(2 * 64 * 1024);
+  });
+
+  it('listens on port 8080', () => {
+    expect(conf).toMatch(/listen\s+8080;/);
+  });
+});
+
+describe('the Kubernetes base (deploy/k8s)', () => {
+  const kustomization: Dict = parse(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8'));
+  const generators: Dict[] = [...(kustomization.configMapGenerator ?? []), ...(kustomization.secretGenerator ?? [])];
+  const generatorFiles = generators.flatMap((generator) => [
+    ...(generator.envs ?? []),
+    ...(generator.files ?? []).map((file: string) => file.split('=').at(-1)),
+  ]);
+  const resourceFiles: string[] = kustomization.resources ?? [];
+  const listed = [...resourceFiles, ...generatorFiles, ...(kustomization.patches ?? []).flatMap((p: Dict) => p.path ?? [])];
+
+  // A missing file fails 'lists only files that exist' rather than the whole suite.
+  const objects: Dict[] = resourceFiles
+    .filter((file) => existsSync(join(K8S, file)))
+    .flatMap((file) => parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((document) => document.toJS()));
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  const container = (name: string) => find('Deployment', name)?.spec.template.spec.containers[0];
+  const secretKeys = envFile(join(K8S, kustomization.secretGenerator[0].envs[0]));
+  const configKeys = envFile(join(K8S, kustomization.configMapGenerator[0].envs[0]));
+
+  /** Every variable a container gets, from `env` and from the generated ConfigMap. */
+  function variables(name: string): string[] {
+    const { env = [], envFrom = [] } = container(name);
+    const fromConfig = envFrom.some((from: Dict) => from.configMapRef?.name === 'agent-fleet-config');
+    return [...env.map((variable: Dict) => variable.name), ...(fromConfig ? Object.keys(configKeys) : [])];
+  }
+
+  it('lists only files that exist', () => {
+    expect(listed.length).toBeGreaterThan(0);
+    for (const file of listed) expect(existsSync(join(K8S, file)), file).toBe(true);
+  });
+
+  it('lists every manifest of the folder', () => {
+    const manifests = readdirSync(K8S).filter((file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml');
+    expect(resourceFiles.slice().sort()).toEqual(manifests.sort());
+  });
+
+  it('parses into named Kubernetes objects', () => {
+    for (const object of objects) {
+      expect(object.apiVersion, JSON.stringify(object)).toBeTruthy();
+      expect(object.kind).toBeTruthy();
+      expect(object.metadata?.name).toBeTruthy();
+    }
+  });
+
+  it('runs two write agents and lets the autoscaler keep at least two read agents', () => {
+    expect(find('Deployment', 'write-agent')?.spec.replicas).toBe(2);
+    const hpa = find('HorizontalPodAutoscaler', 'read-agent');
+    expect(hpa?.apiVersion).toBe('autoscaling/v2');
+    expect(hpa?.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'read-agent' });
+    expect(hpa?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa?.spec.metrics[0].resource.name).toBe('cpu');
+  });
+
+  it.each([
+    ['write-agent', 3000, WRITE_AGENT_VARS, packageScripts['start:write-agent']],
+    ['read-agent', 3001, READ_AGENT_VARS, packageScripts['start:read-agent']],
+  ])('deploys %s with its command, port, variables, probes and graceful stop', (name, port, vars, start) => {
+    const deployment = find('Deployment', name)!;
+    const pod = deployment.spec.template.spec;
+    const agent = container(name);
+
+    expect(agent.command.join(' ')).toBe(start);
+    expect(agent.ports[0].containerPort).toBe(port);
+    expect(variables(name)).toEqual(expect.arrayContaining([...vars, 'AUTH_JWT_SECRET']));
+    for (const variable of agent.env.filter((v: Dict) => v.valueFrom?.secretKeyRef)) {
+      expect(Object.keys(secretKeys), variable.name).toContain(variable.valueFrom.secretKeyRef.key);
+    }
+    expect(agent.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(agent.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(agent.resources.requests.cpu).toBeTruthy();
+    expect(agent.resources.limits.memory).toBeTruthy();
+    expect(agent.lifecycle.preStop).toBeTruthy();
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(0);
+
+    const service = find('Service', name);
+    expect(service?.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(service?.spec.ports[0].port).toBe(port);
+  });
+
+  it('protects every Deployment with a PodDisruptionBudget on its pods', () => {
+    for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
+      const budget = find('PodDisruptionBudget', deployment.metadata.name);
+      expect(budget?.spec.selector.matchLabels, deployment.metadata.name).toEqual(
+        deployment.spec.selector.matchLabels,
+      );
+    }
+  });
+
+  it('runs the gateway as nginx with the method-routing configuration', () => {
+    const gateway = container('gateway');
+    expect(gateway.image).toMatch(/^nginx:/);
+    const volume = find('Deployment', 'gateway')!.spec.template.spec.volumes[0];
+    expect(volume.configMap.name).toBe('gateway-nginx');
+    expect(volume.configMap.items).toEqual([{ key: 'gateway.conf', path: 'default.conf' }]);
+    expect(gateway.volumeMounts[0].mountPath).toBe('/etc/nginx/conf.d');
+    expect(find('Service', 'gateway')).toBeTruthy();
+  });
+
+  it('migrates with a Job that runs the migrate command against DATABASE_URL', () => {
+    const job = objects.find((o) => o.kind === 'Job');
+    const migrate = job?.spec.template.spec.containers[0];
+    expect(migrate.command.join(' ')).toBe(packageScripts.migrate);
+    expect(migrate.env.map((variable: Dict) => variable.name)).toContain('DATABASE_URL');
+  });
+});
