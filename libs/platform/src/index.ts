@@ -21,3 +21,5 @@ export * from './validation/lower-case-uuid.decorator.js';
 export * from './validation/max-json-bytes.decorator.js';
 export * from './validation/parse-id.pipe.js';
 export * from './errors/api-problems.decorator.js';
+export * from './validation/js-length.decorator.js';
+export * from './validation/optional.decorator.js';

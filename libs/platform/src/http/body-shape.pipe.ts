@@ -16,16 +16,16 @@ function findNulCharacter(value: unknown, path: string): string | undefined {
 }
 
 /**
- * Runs before the ValidationPipe on every @Body(): the body must be a JSON object (a
- * missing body counts as {}), and no string in it may contain U+0000.
+ * Runs before the ValidationPipe on every @Body(): the body must be a JSON object (no
+ * body at all counts as {}; a JSON null does not), and no string in it may contain U+0000.
  */
 @Injectable()
 export class BodyShapePipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
     if (value instanceof MalformedBody) throw ProblemException.badRequest(value.reason, undefined, 'malformed-body');
-    if (value === undefined || value === null) return {};
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw ProblemException.badRequest('The request body must be a JSON object.', undefined, 'malformed-body');
     }
     const field = findNulCharacter(value, '');

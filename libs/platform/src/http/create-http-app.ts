@@ -2,8 +2,9 @@ import { ValidationPipe, type INestApplication, type Type } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { LogController } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { problem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
 import { validationProblem } from '../errors/validation-problem.js';
 import { PinoNestLogger } from '../logging/pino-nest-logger.js';
@@ -31,7 +32,19 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // While draining, requests on open connections are still served (with
+    // Connection: close, see listen-until-terminated.ts) rather than refused.
+    return503OnClosing: false,
+    // The router refuses a URL it cannot decode (400) or an over-long path parameter (414)
+    // before Nest sees the request; these leave as problem+json like every other error.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      void reply
+        .status(status)
+        .header('x-request-id', request.id)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(problem(status, status === 414 ? 'A path parameter is too long.' : 'The request URL could not be read.'));
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: new PinoNestLogger(options.logger),

@@ -12,9 +12,16 @@ export async function listenUntilTerminated(
   address: { port: number; host: string },
 ): Promise<void> {
   let closing = false;
+  // A keep-alive connection whose request was in flight at SIGTERM would stay open after
+  // its answer and hold server.close() until the client's idle timeout: tell it to close.
+  app.getHttpAdapter().getInstance().addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    const reaper = setInterval(() => app.getHttpServer().closeIdleConnections(), 100);
+    reaper.unref();
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const forceExit = setTimeout(() => {
       logger.error('shutdown took longer than 25 s; exiting');

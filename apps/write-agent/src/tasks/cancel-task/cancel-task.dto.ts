@@ -1,10 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Optional, JsLength } from '@app/platform';
 
 export class CancelTaskDto {
   @ApiPropertyOptional({ maxLength: 2000, description: 'Kept in the TaskCancelled event' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @Optional()
+  @JsLength(0, 2000)
   reason?: string;
 }

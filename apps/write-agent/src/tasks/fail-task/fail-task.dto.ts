@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { JsLength } from '@app/platform';
 
 export class FailTaskDto {
   @ApiProperty({ minLength: 1, maxLength: 2000 })
-  @IsString()
-  @Length(1, 2000)
+  @JsLength(1, 2000)
   error: string;
 }
