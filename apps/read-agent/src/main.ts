@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { checkEnvironment, createHttpApp, createLogger, EnvironmentError, listenUntilTerminated } from '@app/platform';
+import { readConfig } from './config/read.config.js';
+import { projectionConfig } from './projections/projection.config.js';
 
 const DEFAULT_PORT = 3001;
 
 async function main(): Promise<void> {
-  const http = checkEnvironment();
+  const http = checkEnvironment([readConfig, projectionConfig]);
   const logger = createLogger(http.logLevel, 'read-agent');
   const { ReadAgentModule } = await import('./read-agent.module.js');
   const app = await createHttpApp({

@@ -1,26 +1,45 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { databaseConfig, PlatformModule, type DatabaseConfig } from '@app/platform';
+import { PlatformModule } from '@app/platform';
+import { readConfig } from './config/read.config.js';
 import { HealthController } from './health/health.controller.js';
+import { StoresHealth } from './health/stores.health.js';
+import { ProjectionsModule } from './projections/projections.module.js';
+import { AgentsController } from './queries/agents.controller.js';
+import { GetAgentHandler } from './queries/get-agent/get-agent.handler.js';
+import { GetHistoryHandler } from './queries/get-history/get-history.handler.js';
+import { GetStatsHandler } from './queries/get-stats/get-stats.handler.js';
+import { GetTaskHandler } from './queries/get-task/get-task.handler.js';
+import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js';
+import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler.js';
+import { StatsController } from './queries/stats.controller.js';
+import { TasksController } from './queries/tasks.controller.js';
+import { ProjectedViews } from './stores/projected-views.js';
+import { ReadRouter } from './stores/read-router.js';
+import { SqlStores } from './stores/sql-stores.js';
+
+const queryHandlers = [
+  GetAgentHandler,
+  ListAgentsHandler,
+  GetTaskHandler,
+  ListTasksHandler,
+  GetStatsHandler,
+  GetHistoryHandler,
+];
 
 @Module({
   imports: [
     PlatformModule,
+    ConfigModule.forFeature(readConfig),
     CqrsModule.forRoot(),
     TerminusModule,
-    TypeOrmModule.forRootAsync({
-      inject: [databaseConfig.KEY],
-      useFactory: (database: DatabaseConfig) => ({
-        type: 'postgres',
-        url: database.replicaUrls[0] ?? database.primaryUrl,
-        entities: [],
-        synchronize: false,
-        extra: { max: 10, application_name: 'read-agent' },
-      }),
-    }),
+    // Provides ProjectionReader and ProjectionStatus. ProjectedViews and StoresHealth take
+    // them as optional, so without this module every view is computed from the databases.
+    ProjectionsModule,
   ],
-  controllers: [HealthController],
+  controllers: [AgentsController, TasksController, StatsController, HealthController],
+  providers: [...queryHandlers, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
 })
 export class ReadAgentModule {}

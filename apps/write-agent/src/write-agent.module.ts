@@ -14,8 +14,8 @@ import { CommandRunner } from './commands/command-runner.js';
 import { HealthController } from './health/health.controller.js';
 import { CommandGateway } from './http/command-gateway.js';
 import { CommandWriter } from './persistence/command-writer.js';
-import { WRITE_MODEL_ENTITIES } from './persistence/entities.js';
 import { IdempotencyKeys } from './persistence/idempotency-keys.js';
+import { PrimaryPool } from './persistence/primary-pool.js';
 import { StateLoader } from './persistence/state-loader.js';
 import { CancelTaskHandler } from './tasks/cancel-task/cancel-task.handler.js';
 import { CompleteTaskHandler } from './tasks/complete-task/complete-task.handler.js';
@@ -47,7 +47,7 @@ const commandHandlers = [
       useFactory: (database: DatabaseConfig) => ({
         type: 'postgres',
         url: database.primaryUrl,
-        entities: WRITE_MODEL_ENTITIES,
+        entities: [],
         synchronize: false,
         migrationsRun: false,
         extra: { max: 20, connectionTimeoutMillis: 5_000, application_name: 'write-agent' },
@@ -61,6 +61,7 @@ const commandHandlers = [
     CommandRunner,
     CommandWriter,
     StateLoader,
+    PrimaryPool,
     IdempotencyKeys,
     AppendedEvents,
   ],

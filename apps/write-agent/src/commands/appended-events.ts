@@ -8,11 +8,17 @@ const lastPosition = new Gauge({
   help: 'The last event log position this write agent appended',
 });
 
-/** After each commit: record the log position, and wake the projectors through Redis. */
+/**
+ * After each commit: record the log position, and wake the projectors through Redis.
+ * One wake-up is in flight at a time; commits meanwhile are covered by the next one,
+ * which carries the highest position (projectors read everything up to the head anyway).
+ */
 @Injectable()
 export class AppendedEvents {
   private readonly logger = new Logger('AppendedEvents');
   private highest = 0;
+  private publishing = false;
+  private pending = false;
 
   constructor(private readonly redis: RedisConnection) {}
 
@@ -20,9 +26,18 @@ export class AppendedEvents {
     // Commits finish out of order under concurrency; the gauge only moves forward.
     this.highest = Math.max(this.highest, Number(appended.position));
     lastPosition.set(this.highest);
-    if (!this.redis.isReady) return;
-    this.redis.client!.publish(EVENTS_APPENDED_CHANNEL, appended.position).catch((error: Error) => {
-      this.logger.debug(`wake-up not published: ${error.message}`);
-    });
+    this.pending = true;
+    if (!this.publishing) void this.publish();
+  }
+
+  private async publish(): Promise<void> {
+    this.publishing = true;
+    while (this.pending && this.redis.isReady) {
+      this.pending = false;
+      await this.redis.client!.publish(EVENTS_APPENDED_CHANNEL, String(this.highest)).catch((error: Error) => {
+        this.logger.debug(`wake-up not published: ${error.message}`);
+      });
+    }
+    this.publishing = false;
   }
 }

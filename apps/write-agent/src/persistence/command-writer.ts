@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { formatPositionToken, type DomainEvent } from '@app/domain';
+import { PrimaryPool } from './primary-pool.js';
 import type { CommandContext } from '../commands/command-context.js';
 
 export interface StateChange {
@@ -28,7 +28,7 @@ export const tokenOf = (appended: Appended): string =>
  */
 @Injectable()
 export class CommandWriter {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: PrimaryPool) {}
 
   /** Resolves null when the state change's guard matched no row (a concurrent change). */
   async write(
@@ -70,7 +70,7 @@ export class CommandWriter {
     sql += `
       SELECT position::text AS position, tx_id::text AS "txId" FROM last`;
 
-    const rows: Appended[] = await this.dataSource.query(sql, params);
+    const rows = await this.db.query<Appended>(sql, params);
     return rows[0] ?? null;
   }
 }

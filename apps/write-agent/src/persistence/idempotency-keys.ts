@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { IdempotencyClaim } from '../commands/command-context.js';
-import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
+import { PrimaryPool } from './primary-pool.js';
 
 /** Keys are kept at least this long (API.md section 3), then purged. */
 const RETENTION_HOURS = 24;
@@ -22,16 +21,20 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('IdempotencyKeys');
   private purgeTimer?: NodeJS.Timeout;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: PrimaryPool) {}
 
   async find(subject: string, key: string): Promise<StoredAnswer | null> {
-    const row = await this.dataSource.manager.findOneBy(IdempotencyKeyEntity, { subject, key });
-    return row ? { fingerprint: row.requestHash, status: row.statusCode, response: row.response } : null;
+    const [row] = await this.db.query<StoredAnswer>(
+      `SELECT request_hash AS fingerprint, status_code AS status, response
+       FROM idempotency_keys WHERE subject = $1 AND key = $2`,
+      [subject, key],
+    );
+    return row ?? null;
   }
 
   /** Stores a refusal; false when a concurrent request with the key stored first. */
   async storeRefusal(claim: IdempotencyClaim, status: number, problem: object): Promise<boolean> {
-    const inserted: unknown[] = await this.dataSource.query(
+    const inserted = await this.db.query(
       `INSERT INTO idempotency_keys (subject, key, request_hash, status_code, response)
        VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING 1`,
       [claim.subject, claim.key, claim.fingerprint, status, JSON.stringify(problem)],
@@ -50,7 +53,7 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
 
   private async purge(): Promise<void> {
     try {
-      await this.dataSource.query(
+      await this.db.query(
         `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
         [RETENTION_HOURS],
       );

@@ -2,6 +2,8 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import { ProblemException } from '../errors/problem.exception.js';
 import { MalformedBody } from './malformed-body.js';
 
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
 /** Finds the first string (or key) holding U+0000, which PostgreSQL cannot store. */
 function findNulCharacter(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
@@ -27,6 +29,13 @@ export class BodyShapePipe implements PipeTransform {
     if (value === undefined) return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw ProblemException.badRequest('The request body must be a JSON object.', undefined, 'malformed-body');
+    }
+    // class-transformer drops these keys silently instead of letting whitelist refuse them.
+    const reserved = RESERVED_KEYS.find((key) => Object.hasOwn(value, key));
+    if (reserved) {
+      throw ProblemException.badRequest('The request has 1 invalid field(s).', [
+        { field: reserved, message: `property ${reserved} should not exist` },
+      ]);
     }
     const field = findNulCharacter(value, '');
     if (field) {

@@ -1,5 +1,8 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
+
+type RateLimitIncrement = (key: string, ttlMs: number, limit: number, blockMs: number) => Promise<[number, number, number]>;
 
 interface ThrottlerStorageRecord {
   totalHits: number;
@@ -37,17 +40,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string): Promise<ThrottlerStorageRecord> {
-    const client = this.redis.client;
+    const client = this.redis.client as (Redis & { rateLimitIncrement?: RateLimitIncrement }) | null;
     if (!client || !this.redis.isReady) return this.fallback.increment(key, ttl, limit, blockDuration, name);
+    // Sent by SHA (EVALSHA) after the first call, not as the whole script each time.
+    if (!client.rateLimitIncrement) client.defineCommand('rateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT });
     try {
-      const [hits, windowMs, blockedMs] = (await client.eval(
-        INCREMENT,
-        1,
-        `ratelimit:${name}:${key}`,
-        ttl,
-        limit,
-        blockDuration,
-      )) as [number, number, number];
+      const [hits, windowMs, blockedMs] = await client.rateLimitIncrement!(`ratelimit:${name}:${key}`, ttl, limit, blockDuration);
       return {
         totalHits: hits,
         timeToExpire: Math.ceil(Math.max(windowMs, 0) / 1000),

@@ -1,0 +1,44 @@
+import { Counter, Gauge } from 'prom-client';
+
+export const poisonEvents = new Counter({
+  name: 'cqrs_projection_poison_events_total',
+  help: 'Events the projector could not apply, recorded in the poison hash and skipped',
+});
+
+/** What the gauges read at scrape time; every read agent reports the shared projection. */
+export interface ProjectionGaugeSource {
+  lagSeconds(): Promise<number>;
+  eventsBehind(): Promise<number>;
+  lastPosition(): Promise<number | null>;
+}
+
+let source: ProjectionGaugeSource | undefined;
+
+/** The gauges read from the most recently bound source (one per process in production). */
+export function bindProjectionGauges(next: ProjectionGaugeSource): void {
+  source = next;
+}
+
+// A scrape while Redis or the database is down keeps the last value instead of failing.
+const gauge = (name: string, help: string, read: (from: ProjectionGaugeSource) => Promise<number | null>) =>
+  new Gauge({
+    name,
+    help,
+    async collect() {
+      if (!source) return;
+      const value = await read(source).catch(() => null);
+      if (value !== null) this.set(value);
+    },
+  });
+
+gauge(
+  'cqrs_projection_lag_seconds',
+  'Seconds between now and the commit of the last applied event; 0 when caught up',
+  (from) => from.lagSeconds(),
+);
+gauge(
+  'cqrs_projection_events_behind',
+  'Committed events not yet applied (exact up to 10000, then estimated from log positions)',
+  (from) => from.eventsBehind(),
+);
+gauge('cqrs_event_log_position', 'The last event log position projected', (from) => from.lastPosition());

@@ -1,0 +1,179 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { LogPosition } from '@app/domain';
+import { RedisConnection } from '@app/platform';
+import { applyBatch } from './apply-event.js';
+import { EventLogReader, LOG_START } from './event-log.reader.js';
+import { ProjectorLease } from './lease.js';
+import { projectionConfig, type ProjectionConfig } from './projection.config.js';
+import { poisonEvents } from './projection-metrics.js';
+import { ProjectionStore, type BatchWrite } from './projection-store.js';
+import { ProjectorWakeup } from './projector-wakeup.js';
+
+/** After a wake-up whose event the replica has not replayed yet, look again this soon. */
+const REPLAY_POLL_MS = 10;
+const REPLAY_WINDOW_MS = 2_000;
+const MAX_BACKOFF_MS = 5_000;
+
+interface Session {
+  generation: string;
+  checkpoint: LogPosition;
+  highestRead: bigint;
+}
+
+class SteppedDown extends Error {}
+
+/**
+ * Keeps the Redis views up to date with the event log. Runs in every read agent; only
+ * the holder of the lease projects, the others wait to take over.
+ */
+@Injectable()
+export class Projector implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Projector');
+  private lease: ProjectorLease | undefined;
+  private store: ProjectionStore | undefined;
+  private wakeup: ProjectorWakeup | undefined;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private session: Session | null = null;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly log: EventLogReader,
+    @Inject(projectionConfig.KEY) private readonly config: ProjectionConfig,
+  ) {}
+
+  get isLeader(): boolean {
+    return Boolean(this.lease?.owner);
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    const client = this.redis.client;
+    if (!client) {
+      this.logger.warn('REDIS_URL is not set: no projections are built');
+      return;
+    }
+    this.lease = new ProjectorLease(client, this.config.leaseMs);
+    this.store = new ProjectionStore(client);
+    this.wakeup = new ProjectorWakeup(client);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in progress and releases the lease, so a peer takes over at once. */
+  async stop(): Promise<void> {
+    await this.halt();
+    await this.lease?.release().catch(() => undefined);
+  }
+
+  /** Stops without releasing the lease, as a holder that dies does. */
+  async abandon(): Promise<void> {
+    await this.halt();
+    this.lease?.abandon();
+  }
+
+  private async halt(): Promise<void> {
+    this.running = false;
+    this.wakeup?.wake();
+    await this.loop;
+    this.wakeup?.close();
+  }
+
+  private async run(): Promise<void> {
+    const lease = this.lease!;
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (!lease.owner) {
+          const attempt = await lease.tryAcquire();
+          if (!attempt.acquired) {
+            await this.wakeup!.sleep(attempt.retryInMs, 'lease');
+            continue;
+          }
+          this.logger.log(`holds the projector lease as ${attempt.owner}`);
+          lease.keepAlive((reason) => this.stepDown(reason));
+        }
+        await this.catchUp();
+        if (failures > 0) this.logger.log(`projection resumed after ${failures} failed attempts`);
+        failures = 0;
+        if (this.running && lease.owner) await this.wakeup!.sleep(this.idleMs(), 'events');
+      } catch (error) {
+        this.session = null;
+        if (error instanceof SteppedDown) continue;
+        failures += 1;
+        const message = `projection paused, retrying: ${(error as Error).message}`;
+        if (failures === 1) this.logger.warn(message);
+        else this.logger.debug(message);
+        await this.wakeup!.sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS));
+      }
+    }
+  }
+
+  /** Applies batches until the log has nothing more to give; each commit overlaps the next read. */
+  private async catchUp(): Promise<void> {
+    const session = (this.session ??= await this.openSession());
+    let committing: Promise<void> | undefined;
+    for (;;) {
+      const [events] = await Promise.all([this.log.readAfter(session.checkpoint, this.config.batchSize), committing]);
+      if (events.length === 0 || !this.running) return;
+      const views = await this.store!.load(session.generation, events);
+      const poison = applyBatch(views, events);
+      const last = events[events.length - 1];
+      committing = this.commit({ generation: session.generation, views, poison, last });
+      session.checkpoint = last;
+      for (const event of events) if (event.position > session.highestRead) session.highestRead = event.position;
+      if (events.length < this.config.batchSize) return committing;
+    }
+  }
+
+  private async openSession(): Promise<Session> {
+    const generation = await this.store!.ensureGeneration();
+    const checkpoint = (await this.store!.checkpoint(generation)) ?? LOG_START;
+    return { generation, checkpoint, highestRead: checkpoint.position };
+  }
+
+  private async commit(batch: BatchWrite): Promise<void> {
+    const owner = this.lease!.owner;
+    if (!owner) throw new SteppedDown();
+    const outcome = await this.store!.commit(batch, { owner, expectGeneration: batch.generation });
+    if (outcome.status === 'lease-lost') {
+      this.lease!.abandon();
+      this.stepDown('a batch was refused: the lease is no longer ours');
+      throw new SteppedDown();
+    }
+    if (outcome.status !== 'committed') throw new Error(`batch not written (${outcome.status}), reloading`);
+    for (const { event, error } of batch.poison) {
+      poisonEvents.inc();
+      this.logger.error(`skipped poison event at position ${event.position} (${event.type} ${event.aggregateId}): ${error}`);
+    }
+  }
+
+  private stepDown(reason: string): void {
+    this.session = null;
+    this.logger.warn(`stepped down as projector: ${reason}`);
+  }
+
+  /**
+   * The wake-up can outrun the replica the log is read from: while an announced event
+   * has not been read yet, look again soon rather than at the next poll.
+   */
+  private idleMs(): number {
+    const { position, at } = this.wakeup!.announced;
+    const unseen = this.session !== null && position > this.session.highestRead;
+    return unseen && Date.now() - at < REPLAY_WINDOW_MS ? REPLAY_POLL_MS : this.config.pollMs;
+  }
+}

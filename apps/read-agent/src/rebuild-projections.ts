@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Redis } from 'ioredis';
+import { databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
+import { EventLogReader } from './projections/event-log.reader.js';
+import { EventLogSource } from './projections/event-log.source.js';
+import { projectionConfig } from './projections/projection.config.js';
+import { ProjectionRebuild } from './projections/projection-rebuild.js';
+
+// Only the variables this tool uses are validated: it serves no HTTP and checks no
+// tokens, so it does not ask for AUTH_JWT_SECRET or PORT as checkEnvironment() would.
+async function main(): Promise<void> {
+  const database = databaseConfig();
+  const { url } = redisConfig();
+  const { leaseMs } = projectionConfig();
+  if (!url) throw new EnvironmentError('Invalid environment: REDIS_URL: is required to rebuild the projections');
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => undefined);
+  const source = new EventLogSource(database);
+  try {
+    const rebuild = new ProjectionRebuild(redis, new EventLogReader(source), {
+      leaseMs,
+      report: (line) => console.log(line),
+    });
+    await rebuild.run();
+  } finally {
+    await source.onApplicationShutdown();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof EnvironmentError ? error.message : `rebuild failed: ${(error as Error).message ?? error}`);
+    process.exit(1);
+  },
+);

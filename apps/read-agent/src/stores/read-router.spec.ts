@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { LogPosition } from '@app/domain';
+import { ProblemException } from '@app/platform';
+import type { ProjectedRead } from '../projections/projection-reader.contract.js';
+import type { ProjectedViews } from './projected-views.js';
+import { ReadRouter } from './read-router.js';
+import type { SqlStore } from './sql-store.js';
+import type { SqlStores } from './sql-stores.js';
+
+const at = (txId: number, position: number): LogPosition => ({ txId: BigInt(txId), position: BigInt(position) });
+
+/** A database that answers its own name, reflects tokens up to `reached`, or is down. */
+function database(name: string, options: { reached?: LogPosition; down?: boolean; open?: boolean } = {}) {
+  const calls: string[] = [];
+  const store = {
+    name,
+    breaker: { isOpen: options.open ?? false },
+    reflects: async (token: LogPosition) => {
+      calls.push('reflects');
+      if (options.down) throw new Error('connection refused');
+      const reached = options.reached ?? at(Number.MAX_SAFE_INTEGER, 1);
+      return reached.txId > token.txId || (reached.txId === token.txId && reached.position >= token.position);
+    },
+    calls,
+  };
+  return store;
+}
+
+function redis(read: () => Promise<ProjectedRead<string>>, usable = true) {
+  return { usable, read: (_: unknown) => read() } as unknown as ProjectedViews;
+}
+
+/** What the view asks Redis for; the fake Redis answers regardless. */
+const projected = async (): Promise<ProjectedRead<string>> => ({ view: 'unused', checkpoint: null });
+
+const NO_REDIS = redis(() => Promise.reject(new Error('no redis')), false);
+
+function router(projections: ProjectedViews, replicas: ReturnType<typeof database>[], primary = database('primary'), waitMs = 100) {
+  const stores = { replicas, primary } as unknown as SqlStores;
+  return new ReadRouter(projections, stores, { waitMs });
+}
+
+/** The query each store runs: fails on a store that is down, else answers the store's name. */
+const run = async (db: SqlStore) => {
+  const store = db as unknown as ReturnType<typeof database>;
+  store.calls.push('query');
+  if ((await store.reflects(at(1, 1)).catch(() => 'down')) === 'down') throw new Error('connection refused');
+  return store.name;
+};
+
+describe('ReadRouter', () => {
+  it('answers a view from Redis when it has it', async () => {
+    const answer = await router(redis(async () => ({ view: 'from redis', checkpoint: null })), [database('replica-0')]).view(
+      projected,
+      run,
+      undefined,
+    );
+    expect(answer).toEqual({ value: 'from redis', source: 'redis' });
+  });
+
+  it('computes the view on the replica when Redis lacks it, is down or is behind the token', async () => {
+    for (const projections of [
+      redis(async () => ({ view: null, checkpoint: at(9, 9) })),
+      redis(() => Promise.reject(new Error('down'))),
+      redis(async () => ({ view: 'old', checkpoint: at(4, 1) })),
+      NO_REDIS,
+    ]) {
+      const answer = await router(projections, [database('replica-0')]).view(projected, run, at(5, 1));
+      expect(answer).toEqual({ value: 'replica-0', source: 'replica' });
+    }
+  });
+
+  it('uses Redis for a token its checkpoint covers', async () => {
+    const answer = await router(redis(async () => ({ view: 'fresh', checkpoint: at(6, 1) })), [database('replica-0', { reached: at(1, 1) })]).view(
+      projected,
+      run,
+      at(5, 7),
+    );
+    expect(answer.source).toBe('redis');
+  });
+
+  it('tries the next replica, then the primary', async () => {
+    expect(await router(NO_REDIS, [database('replica-0', { down: true }), database('replica-1')]).fromDatabases(run, undefined)).toEqual({
+      value: 'replica-1',
+      source: 'replica',
+    });
+    expect(await router(NO_REDIS, [database('replica-0', { down: true })]).fromDatabases(run, undefined)).toEqual({
+      value: 'primary',
+      source: 'primary',
+    });
+    expect(await router(NO_REDIS, []).fromDatabases(run, undefined)).toEqual({ value: 'primary', source: 'primary' });
+  });
+
+  it('skips a replica whose breaker is open without calling it', async () => {
+    const open = database('replica-0', { open: true });
+    await router(NO_REDIS, [open]).fromDatabases(run, at(1, 1));
+    expect(open.calls).toEqual([]);
+  });
+
+  it('waits up to READ_WAIT_MS for a replica behind the token, then asks the primary', async () => {
+    const behind = database('replica-0', { reached: at(4, 1) });
+    const started = Date.now();
+    const answer = await router(NO_REDIS, [behind], database('primary'), 150).fromDatabases(run, at(5, 1));
+    expect(answer.source).toBe('primary');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(behind.calls.filter((call) => call === 'reflects').length).toBeGreaterThan(3);
+    expect(behind.calls).not.toContain('query');
+  });
+
+  it('goes to the primary at once when nothing could catch up', async () => {
+    const started = Date.now();
+    const answer = await router(NO_REDIS, [database('replica-0', { open: true })], database('primary'), 5_000).fromDatabases(run, at(5, 1));
+    expect(answer.source).toBe('primary');
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('does not wait for a replica that failed during the request, though its breaker is still closed', async () => {
+    const down = database('replica-0', { down: true });
+    const started = Date.now();
+    const answer = await router(NO_REDIS, [down], database('primary'), 5_000).fromDatabases(run, at(5, 1));
+    expect(answer.source).toBe('primary');
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(down.calls).toEqual(['reflects']);
+  });
+
+  it('answers 503 with Retry-After when no store answers', async () => {
+    const failing = router(NO_REDIS, [database('replica-0', { down: true })], database('primary', { down: true }), 20);
+    for (const token of [undefined, at(5, 1)]) {
+      const error = await failing.fromDatabases(run, token).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProblemException);
+      expect((error as ProblemException).problem.status).toBe(503);
+      expect((error as ProblemException).headers).toEqual({ 'Retry-After': '1' });
+    }
+  });
+
+  it('lets a wrong query fail as itself instead of trying every store', async () => {
+    const primary = database('primary');
+    const wrong = Object.assign(new Error('syntax error'), { code: '42601' });
+    const error = await router(NO_REDIS, [database('replica-0')], primary)
+      .fromDatabases(async () => Promise.reject(wrong), undefined)
+      .catch((caught: unknown) => caught);
+    expect(error).toBe(wrong);
+    expect(primary.calls).toEqual([]);
+  });
+});

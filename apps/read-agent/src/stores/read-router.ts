@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { positionCovers, type LogPosition } from '@app/domain';
+import { problem, ProblemException } from '@app/platform';
+import { readConfig, type ReadConfig } from '../config/read.config.js';
+import type { ProjectedRead, ProjectionReader } from '../projections/projection-reader.contract.js';
+import { ProjectedViews } from './projected-views.js';
+import { readSourceTotal, type ReadSource, type Sourced } from './read-source.js';
+import { SqlStores } from './sql-stores.js';
+import { isQueryError, type SqlStore } from './sql-store.js';
+
+/** Polling intervals while waiting for X-Min-Position: soon at first, then every 20 ms. */
+const POLL_MS = [2, 5, 10, 20];
+
+/** A store that failed (as opposed to answering that it is not there yet). */
+const FAILED = Symbol('failed');
+
+/**
+ * Where a query is read (API.md section 4, DESIGN.md section 4): Redis for single views,
+ * then each replica in order, then the primary. With a position token, a store answers
+ * only once it reflects the token; the agent waits up to READ_WAIT_MS for Redis or a
+ * replica to get there, then asks the primary, which always does.
+ */
+@Injectable()
+export class ReadRouter {
+  constructor(
+    private readonly projections: ProjectedViews,
+    private readonly databases: SqlStores,
+    @Inject(readConfig.KEY) private readonly config: ReadConfig,
+  ) {}
+
+  /** A single view: Redis when it has it; otherwise computed by `compute` on a database. */
+  view<T>(
+    projected: (reader: ProjectionReader) => Promise<ProjectedRead<T>>,
+    compute: (db: SqlStore) => Promise<T | null>,
+    minPosition: LogPosition | undefined,
+  ): Promise<Sourced<T | null>> {
+    return this.route(compute, minPosition, projected);
+  }
+
+  /** Lists and history: a replica, else the primary. */
+  fromDatabases<T>(run: (db: SqlStore) => Promise<T>, minPosition: LogPosition | undefined): Promise<Sourced<T>> {
+    return this.route(run, minPosition);
+  }
+
+  private async route<T, R extends T>(
+    run: (db: SqlStore) => Promise<T>,
+    minPosition: LogPosition | undefined,
+    projected?: (reader: ProjectionReader) => Promise<ProjectedRead<R>>,
+  ): Promise<Sourced<T>> {
+    const deadline = Date.now() + this.config.waitMs;
+    // Stores that failed during this request are not asked again by it, nor waited for.
+    const failed = new Set<SqlStore>();
+    let useRedis = projected !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (projected && useRedis && this.projections.usable) {
+        const view = await this.fromRedis(projected, minPosition);
+        if (view === FAILED) useRedis = false;
+        else if (view !== undefined) return answered(view, 'redis');
+      }
+      for (const replica of this.databases.replicas) {
+        if (replica.breaker.isOpen || failed.has(replica)) continue;
+        const found = await this.fromReplica(replica, run, minPosition);
+        if (found === FAILED) failed.add(replica);
+        else if (found) return answered(found.value, 'replica');
+      }
+      const remaining = deadline - Date.now();
+      const canCatchUp =
+        (useRedis && this.projections.usable) ||
+        this.databases.replicas.some((replica) => !replica.breaker.isOpen && !failed.has(replica));
+      if (!minPosition || remaining <= 0 || !canCatchUp) break;
+      await sleep(Math.min(POLL_MS[Math.min(attempt, POLL_MS.length - 1)], remaining));
+    }
+    try {
+      return answered(await run(this.databases.primary), 'primary');
+    } catch (error) {
+      if (isQueryError(error)) throw error;
+      throw unavailable(minPosition);
+    }
+  }
+
+  /** The view when Redis has it and, with a token, its checkpoint covers the token. */
+  private async fromRedis<R>(
+    projected: (reader: ProjectionReader) => Promise<ProjectedRead<R>>,
+    minPosition: LogPosition | undefined,
+  ): Promise<R | undefined | typeof FAILED> {
+    try {
+      const { view, checkpoint } = await this.projections.read(projected);
+      if (view === null) return undefined;
+      if (minPosition && !(checkpoint && positionCovers(checkpoint, minPosition))) return undefined;
+      return view;
+    } catch {
+      return FAILED; // counted by the Redis breaker; the databases answer
+    }
+  }
+
+  private async fromReplica<T>(
+    replica: SqlStore,
+    run: (db: SqlStore) => Promise<T>,
+    minPosition: LogPosition | undefined,
+  ): Promise<{ value: T } | undefined | typeof FAILED> {
+    try {
+      if (minPosition && !(await replica.reflects(minPosition))) return undefined;
+      return { value: await run(replica) };
+    } catch (error) {
+      if (isQueryError(error)) throw error;
+      return FAILED; // counted by the replica's breaker; the next store answers
+    }
+  }
+}
+
+function answered<T>(value: T, source: ReadSource): Sourced<T> {
+  readSourceTotal.inc({ source });
+  return { value, source };
+}
+
+function unavailable(minPosition: LogPosition | undefined): ProblemException {
+  const detail = minPosition
+    ? 'No data store could answer at the requested position; retry shortly.'
+    : 'No data store could answer; retry shortly.';
+  return new ProblemException(problem(503, detail, 'stores-unavailable'), { 'Retry-After': '1' });
+}

@@ -1,0 +1,16 @@
+import { Counter } from 'prom-client';
+
+/** Where an answer was read, as the X-Data-Source header says. */
+export type ReadSource = 'redis' | 'replica' | 'primary';
+
+/** A query's result and the store that produced it. */
+export interface Sourced<T> {
+  value: T;
+  source: ReadSource;
+}
+
+export const readSourceTotal = new Counter({
+  name: 'cqrs_read_source_total',
+  help: 'Query answers by the store they were read from',
+  labelNames: ['source'] as const,
+});

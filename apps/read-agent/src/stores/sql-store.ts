@@ -1,0 +1,86 @@
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import type { LogPosition } from '@app/domain';
+import { StoreBreaker } from './store-breaker.js';
+
+export type DatabaseRole = 'replica' | 'primary';
+
+/**
+ * A query the database refused as wrong (SQLSTATE class 22 data exception, 42 syntax or
+ * access rule): a bug, not an outage. It must not switch the store off, nor be retried on
+ * the next store; it surfaces as a logged 500.
+ */
+export function isQueryError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|42)[0-9A-Z]{3}$/.test(code);
+}
+
+export interface DatabaseHealth {
+  /** Seconds the replica is behind; 0 when it has replayed all it received; null on the primary or when unknown. */
+  replicationLagSeconds: number | null;
+}
+
+/**
+ * One PostgreSQL database the read agent queries with plain SQL: a replica or the primary.
+ * A pg pool rather than a TypeORM DataSource: a DataSource must connect to initialize, and
+ * a database that is down when the agent starts must only be skipped, never stop it.
+ */
+export class SqlStore {
+  readonly breaker: StoreBreaker;
+  private readonly pool: pg.Pool;
+
+  constructor(
+    readonly role: DatabaseRole,
+    readonly name: string,
+    url: string,
+  ) {
+    this.breaker = new StoreBreaker(name, isQueryError);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 1_000,
+      idleTimeoutMillis: 30_000,
+      // Bounds a query the breaker has stopped waiting for.
+      statement_timeout: 5_000,
+      application_name: 'read-agent',
+    });
+    const logger = new Logger(`Database ${name}`);
+    this.pool.on('error', (error) => logger.warn(`idle connection lost: ${error.message}`));
+  }
+
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    return this.breaker.call(async () => (await this.pool.query<R>(text, values)).rows);
+  }
+
+  /**
+   * Whether this database shows everything up to the token's transaction. The token's last
+   * event row is visible exactly when its transaction is, in this database's current
+   * snapshot; later snapshots only see more. (pg_visible_in_snapshot is not used: on a hot
+   * standby pg_current_snapshot() lists no in-progress transactions, so it calls a
+   * transaction visible before its commit is replayed; see test/read-agent/replica-replay.)
+   */
+  async reflects(token: LogPosition): Promise<boolean> {
+    const rows = await this.query<{ seen: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS seen',
+      [token.txId.toString(), token.position.toString()],
+    );
+    return rows[0]?.seen === true;
+  }
+
+  /** A direct probe for readiness, outside the breaker so it sees the store as it is now. */
+  async health(): Promise<DatabaseHealth> {
+    const { rows } = await this.pool.query<{ lag: number | null }>(
+      `SELECT CASE
+         WHEN NOT pg_is_in_recovery() THEN NULL
+         WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+         ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
+       END AS lag`,
+    );
+    return { replicationLagSeconds: rows[0].lag };
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await this.pool.end();
+  }
+}

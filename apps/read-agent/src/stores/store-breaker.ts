@@ -1,0 +1,59 @@
+import { Logger } from '@nestjs/common';
+import CircuitBreaker from 'opossum';
+import { Gauge } from 'prom-client';
+
+const breakerState = new Gauge({
+  name: 'cqrs_store_breaker_state',
+  help: 'Circuit breaker of each store: 0 closed, 1 half-open (trying again), 2 open (skipped)',
+  labelNames: ['store'] as const,
+});
+
+/**
+ * One store's opossum breaker: a store that keeps failing is skipped at once, so the next
+ * store answers without waiting, and is tried again after the reset timeout. Each call
+ * passes its own work, so one breaker covers every query of that store. Errors for which
+ * `isFaultOfCaller` holds (a wrong query, not a store that is down) never open it.
+ */
+export class StoreBreaker {
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private lastFailure = '';
+
+  constructor(
+    readonly store: string,
+    isFaultOfCaller: (error: unknown) => boolean = () => false,
+  ) {
+    this.breaker = new CircuitBreaker((work: () => Promise<unknown>) => work(), {
+      name: store,
+      timeout: 1_000,
+      errorThresholdPercentage: 50,
+      resetTimeout: 2_000,
+      volumeThreshold: 3,
+      errorFilter: isFaultOfCaller,
+    });
+    const logger = new Logger(`Store ${store}`);
+    breakerState.set({ store }, 0);
+    this.breaker.on('failure', (error: Error) => (this.lastFailure = error.message));
+    this.breaker.on('open', () => {
+      breakerState.set({ store }, 2);
+      logger.warn(`unavailable, skipped until it is tried again in 2 s: ${this.lastFailure}`);
+    });
+    this.breaker.on('halfOpen', () => breakerState.set({ store }, 1));
+    this.breaker.on('close', () => {
+      breakerState.set({ store }, 0);
+      logger.log('available again');
+    });
+  }
+
+  /** True while the breaker is open: calls would be refused without trying. */
+  get isOpen(): boolean {
+    return this.breaker.opened;
+  }
+
+  call<T>(work: () => Promise<T>): Promise<T> {
+    return this.breaker.fire(work) as Promise<T>;
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}

@@ -1,0 +1,71 @@
+/** Everything a bench run can be told through the environment (docs/benchmarks.md). */
+export interface BenchConfig {
+  /** Measured seconds per load run (BENCH_DURATION, default 10). */
+  durationS: number;
+  /** Discarded warm-up seconds before each measured run (BENCH_WARMUP, default 3). */
+  warmupS: number;
+  /** Concurrent HTTP connections / pgbench clients (BENCH_CONNECTIONS, default 50). */
+  connections: number;
+  /** Scenario names to run (BENCH_SCENARIOS, comma-separated; default all). */
+  scenarios: string[] | undefined;
+  /** Start the write agent with --cpu-prof and summarize the profile (BENCH_CPU_PROF=1). */
+  cpuProfile: boolean;
+  /** Compare the baseline's SQL with what the agent sends (BENCH_SQL_CHECK, default on). */
+  sqlCheck: boolean;
+  /** Hard limit for the whole run, seconds (BENCH_TIMEOUT, default computed). */
+  deadlineS: number;
+  /**
+   * What-if experiments only (BENCH_AGENT_ENV="LOG_LEVEL=warn,RATE_LIMIT_PER_MINUTE=0"):
+   * overrides of the write agent's environment; an empty value removes the variable
+   * (e.g. "REDIS_URL=" runs the agent without Redis). The report flags such runs.
+   */
+  agentEnvOverrides: Record<string, string>;
+  /** External stores; the run starts its own when absent. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+}
+
+function seconds(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min} (got "${raw}")`);
+  return value;
+}
+
+function flag(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+}
+
+export function readConfig(): BenchConfig {
+  const durationS = Math.round(seconds('BENCH_DURATION', 10, 1));
+  const warmupS = Math.round(seconds('BENCH_WARMUP', 3, 0));
+  const connections = Math.round(seconds('BENCH_CONNECTIONS', 50, 1));
+  const scenarios = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim()).filter(Boolean);
+  // Store start-up, builds of fixtures and ~6 load runs of warm-up + duration, with room to spare.
+  const defaultDeadline = 240 + 8 * (durationS + warmupS + 5);
+  return {
+    durationS,
+    warmupS,
+    connections,
+    scenarios: scenarios && scenarios.length > 0 ? scenarios : undefined,
+    cpuProfile: flag('BENCH_CPU_PROF', false),
+    sqlCheck: flag('BENCH_SQL_CHECK', true),
+    deadlineS: seconds('BENCH_TIMEOUT', defaultDeadline, 30),
+    agentEnvOverrides: parseOverrides(process.env.BENCH_AGENT_ENV ?? ''),
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    redisUrl: process.env.REDIS_URL || undefined,
+  };
+}
+
+function parseOverrides(raw: string): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const pair of raw.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`BENCH_AGENT_ENV: "${pair}" is not NAME=value`);
+    overrides[match[1]] = match[2];
+  }
+  return overrides;
+}

@@ -1,0 +1,213 @@
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import { withTimeout } from './lifecycle.js';
+import { cpuTimeMs } from './proc-cpu.js';
+import { latencyOf, throughputOf, type Latency, type Throughput } from './stats.js';
+
+/** One target under load. Connections, durations and warm-up come from the run's settings. */
+export interface LoadTarget {
+  title: string;
+  url: string;
+  headers?: Record<string, string>;
+  /**
+   * Builds the request sequence each connection loops over. Called once per autocannon
+   * run (warm-up and each measured segment), so per-run state starts fresh.
+   */
+  requests: () => autocannon.Request[];
+  /** The server's pid, when it is a process of ours: its CPU time per answer is measured. */
+  pid?: number;
+}
+
+export interface LoadSettings {
+  connections: number;
+  /** Measured seconds per target. */
+  durationS: number;
+  /** Discarded run of the same load before a target's first measured run (0: none). */
+  warmupS: number;
+  log?: (line: string) => void;
+}
+
+export interface LoadResult {
+  /** Successful (2xx) responses per second, over the whole seconds of the measured runs. */
+  rps: Throughput;
+  /** Latency of every response in the measured runs, ms (client-side, exact). */
+  latencyMs: Latency;
+  total: number;
+  ok: number;
+  non2xx: number;
+  /** Connection errors and timeouts (autocannon's `errors`). */
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** The first few non-2xx answers, for the error message. */
+  non2xxSamples: Array<{ status: number; body: string }>;
+  durationS: number;
+  /** Wall-clock windows of the measured runs (epoch ms), e.g. to cut a CPU profile to them. */
+  windows: Array<{ startMs: number; endMs: number }>;
+  /** os.loadavg()[0] at the end of each measured run: how busy the machine was (all processes). */
+  loadAverage1m: number[];
+  /**
+   * CPU time (user + system) the server process used per successful answer, ms, when its
+   * pid is known (Linux). Far less sensitive to a busy machine than the rates.
+   */
+  serverCpuMsPerOk?: number;
+}
+
+/** One autocannon run, before aggregation. */
+interface RawRun {
+  perSecond: number[];
+  latencies: number[];
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  non2xxSamples: Array<{ status: number; body: string }>;
+  durationS: number;
+  window: { startMs: number; endMs: number };
+  loadAverage1m: number;
+  serverCpuMs?: number;
+}
+
+const KEPT_SAMPLES = 5;
+
+/** A warm-up run (discarded), then the measured run, with the same settings. */
+export async function runLoad(target: LoadTarget, settings: LoadSettings): Promise<LoadResult> {
+  await warmUp(target, settings);
+  settings.log?.(`  ${target.title}: measuring ${settings.durationS} s with ${settings.connections} connections`);
+  return aggregate([await runOnce(target, settings, settings.durationS)]);
+}
+
+/**
+ * Several targets compared in one sitting: each warmed up, then measured in two halves
+ * in A B B A order (A B C C B A for three), so that a drift of the machine's load during
+ * the comparison weighs on every target alike. Each half is preceded by a 1 s discarded
+ * run of its own (a target idle for ~10 s may have let its connection pool go, as pg
+ * does after 10 s). Each target gets durationS measured seconds in all; its per-second
+ * samples and latencies are pooled over its halves.
+ */
+export async function runInterleaved(targets: LoadTarget[], settings: LoadSettings): Promise<LoadResult[]> {
+  for (const target of targets) await warmUp(target, settings);
+  const first = Math.ceil(settings.durationS / 2);
+  const halves = [first, settings.durationS - first];
+  const rewarmS = Math.min(1, settings.warmupS);
+  const runs: RawRun[][] = targets.map(() => []);
+  const order = [...targets.keys(), ...[...targets.keys()].reverse()];
+  for (const [step, index] of order.entries()) {
+    const seconds = halves[step < targets.length ? 0 : 1];
+    if (seconds === 0) continue;
+    if (rewarmS > 0) await runOnce(targets[index], settings, rewarmS);
+    settings.log?.(`  ${targets[index].title}: measuring ${seconds} s with ${settings.connections} connections`);
+    runs[index].push(await runOnce(targets[index], settings, seconds));
+  }
+  return runs.map(aggregate);
+}
+
+async function warmUp(target: LoadTarget, settings: LoadSettings): Promise<void> {
+  if (settings.warmupS <= 0) return;
+  settings.log?.(`  ${target.title}: warm-up ${settings.warmupS} s (discarded)`);
+  await runOnce(target, settings, settings.warmupS);
+}
+
+function aggregate(runs: RawRun[]): LoadResult {
+  const sum = (pick: (run: RawRun) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [code, count] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const latencies = runs.flatMap((run) => run.latencies);
+  return {
+    rps: throughputOf(runs.flatMap((run) => run.perSecond)),
+    latencyMs: latencyOf(latencies),
+    total: latencies.length,
+    ok: sum((run) => run.ok),
+    non2xx: sum((run) => run.non2xx),
+    errors: sum((run) => run.errors),
+    timeouts: sum((run) => run.timeouts),
+    statusCodes,
+    non2xxSamples: runs.flatMap((run) => run.non2xxSamples).slice(0, KEPT_SAMPLES),
+    durationS: sum((run) => run.durationS),
+    windows: runs.map((run) => run.window),
+    loadAverage1m: runs.map((run) => run.loadAverage1m),
+    serverCpuMsPerOk: runs.every((run) => run.serverCpuMs !== undefined)
+      ? Math.round((sum((run) => run.serverCpuMs!) / Math.max(1, sum((run) => run.ok))) * 1000) / 1000
+      : undefined,
+  };
+}
+
+async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: number): Promise<RawRun> {
+  const non2xxSamples: Array<{ status: number; body: string }> = [];
+  const requests = target.requests().map((request) => {
+    const inner = typeof request.onResponse === 'function' ? request.onResponse : undefined;
+    const onResponse: NonNullable<autocannon.Request['onResponse']> = (status, body, context, headers) => {
+      if ((status < 200 || status > 299) && non2xxSamples.length < KEPT_SAMPLES) {
+        non2xxSamples.push({ status, body: body.slice(0, 500) });
+      }
+      inner?.(status, body, context, headers);
+    };
+    return { ...request, onResponse };
+  });
+
+  const latencies: number[] = [];
+  const perSecond: number[] = [];
+  let started = 0;
+  let finished = 0;
+  let ok = 0;
+  let cpuAtStart: number | undefined;
+  let cpuAtEnd: number | undefined;
+
+  const result = await withTimeout(
+    new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: target.url,
+          connections: settings.connections,
+          duration: durationS,
+          headers: target.headers,
+          requests,
+          timeout: 10,
+        },
+        (error: unknown, outcome: autocannon.Result) => (error ? reject(error) : resolve(outcome)),
+      );
+      instance.on('start', () => {
+        started = performance.now();
+        cpuAtStart = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
+      });
+      instance.on('done', () => {
+        finished = performance.now();
+        cpuAtEnd = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
+      });
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        if (started === 0) started = performance.now();
+        latencies.push(responseTime);
+        if (statusCode >= 200 && statusCode <= 299) {
+          ok++;
+          const second = Math.floor((performance.now() - started) / 1000);
+          perSecond[second] = (perSecond[second] ?? 0) + 1;
+        }
+      });
+    }),
+    (durationS + 40) * 1000,
+    `load run "${target.title}"`,
+  );
+
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[code] = Number((stat as { count: number | string }).count);
+  }
+  return {
+    // Whole seconds only: the last, partial one (and anything after the end) is dropped.
+    perSecond: Array.from({ length: Math.max(1, Math.floor(durationS)) }, (_, second) => perSecond[second] ?? 0),
+    latencies,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    non2xxSamples,
+    durationS: result.duration,
+    window: { startMs: performance.timeOrigin + started, endMs: performance.timeOrigin + (finished || performance.now()) },
+    loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+    serverCpuMs: cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined,
+  };
+}

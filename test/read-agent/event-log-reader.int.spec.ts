@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getFreePort } from '@app/local-stack';
+import { EventLogReader, LOG_START } from '../../apps/read-agent/src/projections/event-log.reader.js';
+import { EventLogSource } from '../../apps/read-agent/src/projections/event-log.source.js';
+import type { LoggedEvent } from '../../apps/read-agent/src/projections/logged-event.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+let db: TestDatabase;
+const sources: EventLogSource[] = [];
+const readerOn = (config: { primaryUrl: string; replicaUrls: string[] }) => {
+  const source = new EventLogSource(config);
+  sources.push(source);
+  return new EventLogReader(source);
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('event_log_reader');
+});
+afterAll(async () => {
+  await Promise.all(sources.map((source) => source.onApplicationShutdown()));
+  await db?.close();
+});
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const INSERT = `INSERT INTO events (aggregate_type, aggregate_id, revision, type, data, metadata, occurred_at)
+                VALUES ('agent', $1, 1, 'AgentPaused', '{}', '{}', now())`;
+
+/** One writer: transactions of 1-3 events, some held open before COMMIT, some rolled back. */
+async function writer(committed: Set<string>, transactions: number): Promise<void> {
+  const client = new pg.Client({ connectionString: db.primaryUrl });
+  await client.connect();
+  try {
+    for (let i = 0; i < transactions; i++) {
+      const ids = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => randomUUID());
+      await client.query('BEGIN');
+      for (const id of ids) await client.query(INSERT, [id]);
+      if (Math.random() < 0.4) await sleep(50 + Math.random() * 250);
+      if (Math.random() < 0.1) {
+        await client.query('ROLLBACK');
+        continue;
+      }
+      await client.query('COMMIT');
+      for (const id of ids) committed.add(id);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads small batches in a loop until `done()` says everything committed has been read. */
+async function readLoop(
+  read: (after: LoggedEvent | null) => Promise<LoggedEvent[]>,
+  done: (count: number) => boolean,
+  idleMs = 20_000,
+) {
+  const seen: LoggedEvent[] = [];
+  const deadline = Date.now() + 20_000;
+  let idleSince = Date.now();
+  while (!done(seen.length) && Date.now() < deadline && Date.now() - idleSince < idleMs) {
+    const batch = await read(seen.at(-1) ?? null);
+    seen.push(...batch);
+    if (batch.length > 0) idleSince = Date.now();
+    else await sleep(3);
+  }
+  return seen;
+}
+
+const byLogOrder = (a: LoggedEvent, b: LoggedEvent) =>
+  a.txId === b.txId ? Number(a.position - b.position) : a.txId < b.txId ? -1 : 1;
+
+describe('EventLogReader', () => {
+  it('reads every committed event exactly once, in (tx_id, position) order, while 8 writers commit out of order', async () => {
+    const committed = new Set<string>();
+    let writing = true;
+    const everythingRead = (count: number) => !writing && count >= committed.size;
+    const gapSafe = (reader: EventLogReader) => (after: LoggedEvent | null) => reader.readAfter(after ?? LOG_START, 7);
+    const naive = async (after: LoggedEvent | null) => {
+      const { rows } = await db.sql.query(
+        `SELECT e.position::text AS pos, e.aggregate_id FROM events e WHERE e.position > $1 ORDER BY e.position LIMIT 7`,
+        [after?.position.toString() ?? '0'],
+      );
+      return rows.map((row) => ({ position: BigInt(row.pos), aggregateId: row.aggregate_id }) as LoggedEvent);
+    };
+
+    const writers = Promise.all(Array.from({ length: 8 }, () => writer(committed, 30))).finally(() => (writing = false));
+    const [fromReplica, fromPrimary, naively] = await Promise.all([
+      readLoop(gapSafe(readerOn(db)), everythingRead),
+      readLoop(gapSafe(readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [] })), everythingRead),
+      readLoop(naive, () => !writing),
+      writers,
+    ]);
+
+    expect(committed.size).toBeGreaterThan(300);
+    const { rows } = await db.sql.query(`SELECT aggregate_id FROM events ORDER BY tx_id, position`);
+    const logOrder = rows.map((row) => row.aggregate_id as string);
+    expect(new Set(logOrder)).toEqual(committed);
+    for (const seen of [fromReplica, fromPrimary]) {
+      expect(seen.map((event) => event.aggregateId)).toEqual(logOrder);
+      expect([...seen].sort(byLogOrder)).toEqual(seen);
+    }
+    // The scenario really commits out of position order: reading by position alone loses events.
+    expect(new Set(naively.map((event) => event.aggregateId)).size, 'the naive reader should have skipped some').toBeLessThan(committed.size);
+  });
+
+  it('orders transaction ids as numbers, also where they gain a digit', async ({ skip }) => {
+    const { rows } = await db.sql.query(`SELECT pg_current_xact_id()::text AS xid`);
+    const xid = BigInt(rows[0].xid);
+    const nextDigit = 10n ** BigInt(rows[0].xid.length);
+    if (nextDigit - xid > 50_000n) skip('too many transaction ids to use up before the next digit');
+    const below = randomUUID();
+    await db.sql.query(INSERT, [below]);
+    // Each block is a subtransaction that writes, so each uses up one transaction id.
+    await db.sql.query(`CREATE TEMP TABLE IF NOT EXISTS burn (n int)`);
+    await db.sql.query(`DO $$ BEGIN FOR i IN 1..${nextDigit - xid} LOOP
+      BEGIN INSERT INTO burn VALUES (i); EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$`);
+    const above = randomUUID();
+    await db.sql.query(INSERT, [above]);
+
+    const reader = readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [] });
+    const seen = await readLoop((after) => reader.readAfter(after ?? LOG_START, 7), () => false, 500);
+    const ids = seen.map((event) => event.aggregateId);
+    expect(ids.indexOf(below)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(above)).toBeGreaterThan(ids.indexOf(below));
+    expect(seen.at(-1)!.txId).toBeGreaterThanOrEqual(nextDigit);
+    expect([...seen].sort(byLogOrder)).toEqual(seen);
+    const total = Number((await db.sql.query(`SELECT count(*) FROM events`)).rows[0].count);
+    expect(seen).toHaveLength(total);
+  });
+
+  it('on the hot standby, hides an event committed behind a transaction still open on the primary', async () => {
+    const replica = new pg.Client({ connectionString: db.replicaUrls[0] });
+    const open = new pg.Client({ connectionString: db.primaryUrl });
+    await Promise.all([replica.connect(), open.connect()]);
+    try {
+      const reader = readerOn(db);
+      const [head] = (await db.sql.query(`SELECT e.tx_id::text AS tx, e.position::text AS pos FROM events e ORDER BY e.tx_id DESC, e.position DESC LIMIT 1`)).rows;
+      const after = head ? { txId: BigInt(head.tx), position: BigInt(head.pos) } : LOG_START;
+      const earlier = randomUUID();
+      const later = randomUUID();
+
+      await open.query('BEGIN');
+      await open.query(INSERT, [earlier]);
+      await db.sql.query(INSERT, [later]);
+      await waitUntil(async () => (await replica.query('SELECT 1 FROM events WHERE aggregate_id = $1', [later])).rowCount === 1);
+
+      const { rows } = await replica.query(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+                (SELECT tx_id::text FROM events WHERE aggregate_id = $1) AS later_tx`,
+        [later],
+      );
+      expect(BigInt(rows[0].xmin)).toBeLessThan(BigInt(rows[0].later_tx));
+      expect((await reader.readAfter(after, 100)).map((event) => event.aggregateId)).not.toContain(later);
+
+      await open.query('COMMIT');
+      await waitUntil(async () => (await replica.query('SELECT 1 FROM events WHERE aggregate_id = $1', [earlier])).rowCount === 1);
+      await waitUntil(async () => (await reader.readAfter(after, 100)).length === 2);
+      expect((await reader.readAfter(after, 100)).map((event) => event.aggregateId)).toEqual([earlier, later]);
+    } finally {
+      await open.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([replica.end(), open.end()]);
+    }
+  });
+
+  it('reads the primary when the replica cannot be reached', async () => {
+    const unreachable = `postgres://postgres@127.0.0.1:${await getFreePort()}/postgres`;
+    const reader = readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [unreachable] });
+    const events = await reader.readAfter(LOG_START, 5);
+    expect(events).toHaveLength(5);
+  });
+
+  it('counts the backlog after a position', async () => {
+    const reader = readerOn(db);
+    const all = await reader.readAfter(LOG_START, 10_000);
+    expect((await reader.backlog(LOG_START)).events).toBe(all.length);
+    expect(await reader.backlog(all[all.length - 6])).toMatchObject({ events: 5, firstOccurredAt: expect.any(Date) });
+    expect(await reader.backlog(all[all.length - 1])).toEqual({ events: 0, firstOccurredAt: null });
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${check}`);
+    await sleep(10);
+  }
+}
