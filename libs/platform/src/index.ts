@@ -23,3 +23,4 @@ export * from './validation/parse-id.pipe.js';
 export * from './errors/api-problems.decorator.js';
 export * from './validation/js-length.decorator.js';
 export * from './validation/optional.decorator.js';
+export * from './rate-limit/shared-window.storage.js';

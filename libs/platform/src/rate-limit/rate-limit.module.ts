@@ -1,7 +1,7 @@
-import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { httpConfig, type HttpConfig } from '../config/http.config.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { SharedWindowStorage } from './shared-window.storage.js';
 
 const ONE_MINUTE_MS = 60_000;
 
@@ -12,6 +12,6 @@ export const RateLimitModule = ThrottlerModule.forRootAsync({
     throttlers: [{ name: 'default', ttl: ONE_MINUTE_MS, limit: Math.max(http.rateLimitPerMinute, 1) }],
     skipIf: () => http.rateLimitPerMinute === 0,
     setHeaders: false,
-    storage: new RedisThrottlerStorage(redis, new ThrottlerStorageService()),
+    storage: new SharedWindowStorage(redis),
   }),
 });

@@ -13,6 +13,11 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
     return principal && principal !== ANONYMOUS ? `sub:${principal.subject}` : `ip:${request.ip}`;
   }
 
+  /** One count per subject across every route (the default keys per route handler). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `${name}:${tracker}`;
+  }
+
   protected override async throwThrottlingException(_context: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = Math.max(1, limit.timeToBlockExpire || limit.timeToExpire);
     throw new ProblemException(
