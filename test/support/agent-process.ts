@@ -10,12 +10,16 @@ const ENTRY = {
 
 export interface AgentProcess {
   url: string;
+  /** The process id (a read agent's projector lease names it). */
+  pid: number;
   /** Everything the process wrote so far (stdout and stderr), as lines. */
   output(): string[];
   /** JSON log lines written so far. */
   logs(): Array<Record<string, unknown>>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Sends SIGKILL, as a crash would (no shutdown hooks run), and resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 /** Runs a built agent as a real process (npm test builds first) and waits until ready. */
@@ -40,9 +44,14 @@ export async function startAgent(
     url,
     output: () => [...lines],
     logs: () => lines.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : [])),
+    pid: child.pid!,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -16,7 +16,7 @@ import { ProjectionStore, type BatchWrite } from './projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';
 
 /** After a wake-up whose event the replica has not replayed yet, look again this soon. */
-const REPLAY_POLL_MS = 10;
+const REPLAY_POLL_MS = 3;
 const REPLAY_WINDOW_MS = 2_000;
 const MAX_BACKOFF_MS = 5_000;
 
