@@ -1,5 +1,7 @@
-// How fast a rebuild replays the event log into Redis (read agent item "rebuild").
-// Not part of `npm run bench` or `npm test`: `npm run build && node dist/bench/projection-rebuild.js [events]`.
+// How fast a rebuild replays the event log into Redis (read agent item "rebuild"), in process.
+// `npm run bench` measures the same through the real entry point (scenario projection-rebuild,
+// bench/scenarios/projection-rebuild.ts); this script stays for profiling the rebuild in
+// process: `npm run build && node dist/bench/projection-rebuild.js [events]`.
 // Starts its own PostgreSQL primary + replica and Redis, writes a synthetic log (agents,
 // then tasks submitted, started and completed), and rebuilds from the replica.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,46 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { createDatabase, startPostgresCluster, startRedisServer } from '@app/local-stack';
 import { EventLogReader } from '../apps/read-agent/src/projections/event-log.reader.js';
 import { EventLogSource } from '../apps/read-agent/src/projections/event-log.source.js';
 import { ProjectionRebuild } from '../apps/read-agent/src/projections/projection-rebuild.js';
 import { runMigrations } from '../migrations/data-source.js';
+import { writeSyntheticLog } from './lib/synthetic-log.js';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
-const AGENTS = 1_000;
-const TASKS = Math.floor((EVENTS - AGENTS) / 3);
-const PER_STATEMENT = 1_000;
-
-const append = (type: string, revision: number, data: string) => `
-  INSERT INTO events (aggregate_type, aggregate_id, revision, type, data, metadata, occurred_at)
-  SELECT 'task', md5('task' || t)::uuid, ${revision}, '${type}', ${data}, '{"command":"bench"}', now()
-  FROM generate_series($1::int, $2::int) AS t`;
-const agentOf = `md5('agent' || (t % ${AGENTS} + 1))::text`;
-
-async function writeLog(primaryUrl: string): Promise<void> {
-  const sql = new pg.Client({ connectionString: primaryUrl });
-  await sql.connect();
-  await sql.query(`
-    INSERT INTO events (aggregate_type, aggregate_id, revision, type, data, metadata, occurred_at)
-    SELECT 'agent', md5('agent' || i)::uuid, 1, 'AgentRegistered',
-           jsonb_build_object('name', 'agent-' || i, 'version', '1.0', 'config', jsonb_build_object('depth', i % 5)),
-           '{"command":"bench"}', now()
-    FROM generate_series(1, ${AGENTS}) AS i`);
-  const phases = [
-    append('TaskSubmitted', 1, `jsonb_build_object('agentId', ${agentOf}::uuid, 'type', 'crawl.page', 'payload', jsonb_build_object('url', 'https://example.test/' || t))`),
-    append('TaskStarted', 2, `jsonb_build_object('agentId', ${agentOf}::uuid)`),
-    append('TaskCompleted', 3, `jsonb_build_object('agentId', ${agentOf}::uuid, 'result', jsonb_build_object('pages', 3))`),
-  ];
-  for (const statement of phases) {
-    for (let first = 1; first <= TASKS; first += PER_STATEMENT) {
-      await sql.query(statement, [first, Math.min(first + PER_STATEMENT - 1, TASKS)]);
-    }
-  }
-  await sql.query('ANALYZE events');
-  await sql.end();
-}
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
@@ -59,8 +29,8 @@ async function main(): Promise<void> {
   const source = new EventLogSource(database);
   try {
     await runMigrations(database.primaryUrl);
-    console.log(`writing ${AGENTS + 3 * TASKS} events...`);
-    await writeLog(database.primaryUrl);
+    console.log(`writing ${EVENTS} events...`);
+    await writeSyntheticLog(database.primaryUrl, EVENTS);
     await cluster.waitForReplication();
     for (const run of [1, 2]) {
       const cpu = process.cpuUsage();

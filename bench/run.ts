@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the benchmark suite (docs/benchmarks.md, API.md section 8, DESIGN.md
- * section 8). Starts the stores (or uses DATABASE_URL / REDIS_URL), the write agent as a
- * real process, runs every scenario of scenarios/index.ts with its baselines in the same
+ * section 8). Starts the stores (or uses DATABASE_URL / REDIS_URL), the write and read
+ * agents as real processes (when a scenario needs them), runs every scenario of
+ * scenarios/index.ts (or those BENCH_SCENARIOS names) with its baselines in the same
  * sitting, prints a table and writes bench/results/<timestamp>.json and latest.md.
  * Everything it starts is stopped at the end, on failure, on Ctrl-C and at the deadline.
  */
@@ -16,7 +17,7 @@ import { runInterleaved, runLoad } from './lib/load.js';
 import { machineInfo } from './lib/machine.js';
 import { RESULTS_DIR, ROOT } from './lib/paths.js';
 import { startNodeService, type NodeService } from './lib/processes.js';
-import { ratiosOf, textTable, writeReport, type BenchReport } from './lib/report.js';
+import { goalLines, ratiosOf, textTable, writeReport, type BenchReport } from './lib/report.js';
 import { checkBaselineSql, type SqlCheck } from './lib/sql-check.js';
 import { prepareStores } from './lib/stores.js';
 import { makeTempDir, removeStaleTempDirs } from './lib/temp-dirs.js';
@@ -51,13 +52,15 @@ async function main(): Promise<void> {
   const runTag = randomBytes(4).toString('hex');
   const secret = newJwtSecret();
   const token = await signBenchToken(secret);
+  const readToken = await signBenchToken(secret, 'bench-reader', 'queries:read');
   const stores = await prepareStores(config, log);
 
   const profileDir = join(RESULTS_DIR, 'profiles', startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'));
-  const agentEnv = (databaseUrl: string): Record<string, string> => {
+  const agentEnv: BenchContext['agentEnv'] = (target) => {
     const env: Record<string, string> = {
-      DATABASE_URL: databaseUrl,
-      ...(stores.redisUrl ? { REDIS_URL: stores.redisUrl } : {}),
+      DATABASE_URL: target.primaryUrl,
+      ...(target.replicaUrls && target.replicaUrls.length > 0 ? { DATABASE_REPLICA_URLS: target.replicaUrls.join(',') } : {}),
+      ...(target.redisUrl ? { REDIS_URL: target.redisUrl } : {}),
       AUTH_JWT_SECRET: secret,
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE,
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     return env;
   };
   const experiment = Object.keys(config.agentEnvOverrides).length > 0;
-  if (experiment) log(`bench: EXPERIMENT, write agent environment overridden: ${process.env.BENCH_AGENT_ENV}`);
+  if (experiment) log(`bench: EXPERIMENT, agent environment overridden: ${process.env.BENCH_AGENT_ENV}`);
   const startService: BenchContext['startNodeService'] = (spec) =>
     startNodeService({ ...spec, logFile: join(workDir, `${spec.name.replace(/[^a-z0-9]+/gi, '-')}.log`) });
 
@@ -80,7 +83,12 @@ async function main(): Promise<void> {
       checkBaselineSql(
         stores,
         (databaseUrl) =>
-          startService({ name: 'write-agent-sql-check', entry: 'apps/write-agent/src/main.js', env: agentEnv(databaseUrl), readyPath: '/health/ready' }),
+          startService({
+            name: 'write-agent-sql-check',
+            entry: 'apps/write-agent/src/main.js',
+            env: agentEnv({ primaryUrl: databaseUrl, redisUrl: stores.redisUrl }),
+            readyPath: '/health/ready',
+          }),
         token,
         runTag,
       ),
@@ -92,6 +100,7 @@ async function main(): Promise<void> {
 
   const settings = { connections: config.connections, durationS: config.durationS, warmupS: config.warmupS, log };
   let writeAgent: Promise<NodeService> | undefined;
+  let readAgent: Promise<NodeService> | undefined;
   const measuredWindows: Array<{ url: string; startMs: number; endMs: number }> = [];
   let benchAgents: Promise<string[]> | undefined;
   const context: BenchContext = {
@@ -100,20 +109,38 @@ async function main(): Promise<void> {
     workDir,
     runTag,
     token,
+    readToken,
     writeAgent: () => {
       writeAgent ??= (async () => {
         log('starting the write agent...');
-        if (config.cpuProfile) await mkdir(profileDir, { recursive: true });
+        const dir = join(profileDir, 'write-agent');
+        if (config.cpuProfile) await mkdir(dir, { recursive: true });
         return startService({
           name: 'write-agent',
           entry: 'apps/write-agent/src/main.js',
-          env: agentEnv(stores.primaryUrl),
-          nodeArgs: config.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+          env: agentEnv({ primaryUrl: stores.primaryUrl, redisUrl: stores.redisUrl }),
+          nodeArgs: config.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
           readyPath: '/health/ready',
         });
       })();
       return writeAgent;
     },
+    readAgent: () => {
+      readAgent ??= (async () => {
+        log('starting the read agent...');
+        const dir = join(profileDir, 'read-agent');
+        if (config.cpuProfile) await mkdir(dir, { recursive: true });
+        return startService({
+          name: 'read-agent',
+          entry: 'apps/read-agent/src/main.js',
+          env: agentEnv(stores),
+          nodeArgs: config.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
+          readyPath: '/health/ready',
+        });
+      })();
+      return readAgent;
+    },
+    agentEnv,
     benchAgents: () => {
       benchAgents ??= (async () => {
         const agent = await context.writeAgent();
@@ -149,7 +176,13 @@ async function main(): Promise<void> {
       measurements.push(...results);
       for (const result of results) {
         if (result.failed) failures.push(`${result.scenario} / ${result.target}: ${result.failed}`);
-        const rate = result.rps ? `${Math.round(result.rps.median)} ${result.unit} median` : result.skipped ? `skipped (${result.skipped})` : '';
+        const rate = result.rateText
+          ? result.rateText
+          : result.rps
+            ? `${Math.round(result.rps.median)} ${result.unit} median`
+            : result.skipped
+              ? `skipped (${result.skipped})`
+              : '';
         log(`  -> ${result.target}: ${rate}${result.latencyMs ? `, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms` : ''}${result.failed ? '  FAILED' : ''}`);
       }
     } catch (error) {
@@ -158,35 +191,45 @@ async function main(): Promise<void> {
     }
   }
 
-  let profile: BenchReport['profile'];
-  let agentLog = { bytes: 0, matching: 0 };
-  if (writeAgent) {
-    const agent = await writeAgent.catch(() => undefined);
+  // Stopped in reverse order of need: the read agent first (its projector follows the write agent).
+  const profiles: NonNullable<BenchReport['profiles']> = [];
+  const agentLogs: Record<string, string> = {};
+  for (const [name, started] of [
+    ['read agent', readAgent],
+    ['write agent', writeAgent],
+  ] as const) {
+    if (!started) continue;
+    const agent = await started.catch(() => undefined);
     const code = await agent?.stop();
-    if (agent && code !== 0) failures.push(`the write agent exited with ${code} on SIGTERM (expected 0)`);
-    if (agent) {
-      // Logging was on during the runs: one JSON access-log line per request.
-      agentLog = await countLines(agent.logFile, '"request completed"');
-      if (agentLog.matching === 0 && !experiment) failures.push('the write agent wrote no access-log line: was logging on?');
-    }
+    if (agent && code !== 0) failures.push(`the ${name} exited with ${code} on SIGTERM (expected 0)`);
+    if (!agent) continue;
+    // Logging was on during the runs: one JSON access-log line per request.
+    const counted = await countLines(agent.logFile, '"request completed"');
+    agentLogs[name] = `${counted.matching} access-log lines, ${(counted.bytes / 2 ** 20).toFixed(1)} MiB`;
+    if (counted.matching === 0 && !experiment) failures.push(`the ${name} wrote no access-log line: was logging on?`);
     if (config.cpuProfile) {
-      const file = (await readdir(profileDir).catch(() => [])).find((name) => name.endsWith('.cpuprofile'));
-      if (file && agent) {
-        const path = join(profileDir, file);
-        // Only the measured runs against the agent: not its start-up, fixtures, warm-ups or idle time.
-        const windows = measuredWindows
-          .filter((window) => window.url === agent.url)
-          .map((window) => ({ fromMs: window.startMs - agent.startedAtMs, toMs: window.endMs - agent.startedAtMs }));
-        profile = {
-          file: relative(ROOT, path),
-          windows,
-          summary: await summarizeProfileFile(path, 15, windows),
-        };
-      } else {
-        failures.push(`BENCH_CPU_PROF: no .cpuprofile was written in ${profileDir}`);
+      const dir = join(profileDir, name.replace(' ', '-'));
+      const file = (await readdir(dir).catch(() => [])).find((entry) => entry.endsWith('.cpuprofile'));
+      if (!file) {
+        failures.push(`BENCH_CPU_PROF: no .cpuprofile of the ${name} was written in ${dir}`);
+        continue;
       }
+      const path = join(dir, file);
+      // Only the measured runs against the agent: not its start-up, fixtures, warm-ups or idle time.
+      const windows = measuredWindows
+        .filter((window) => window.url === agent.url)
+        .map((window) => ({ fromMs: window.startMs - agent.startedAtMs, toMs: window.endMs - agent.startedAtMs }));
+      profiles.push({ agent: name, file: relative(ROOT, path), windows, summary: await summarizeProfileFile(path, 15, windows) });
     }
   }
+  const agentSettings = (name: string) => ({
+    LOG_LEVEL: 'info (to a file)',
+    RATE_LIMIT_PER_MINUTE,
+    auth: name === 'read agent' ? 'on (HS256 bearer token, scope queries:read)' : 'on (HS256 bearer token)',
+    ...(name === 'write agent' ? { pool: 'max 20' } : { stores: 'primary, replicas, Redis' }),
+    ...(agentLogs[name] ? { log: agentLogs[name] } : {}),
+    ...(experiment ? { EXPERIMENT: `environment overridden by BENCH_AGENT_ENV: ${process.env.BENCH_AGENT_ENV}` } : {}),
+  });
 
   const report: BenchReport = {
     startedAt,
@@ -200,25 +243,21 @@ async function main(): Promise<void> {
     },
     machine: { ...machine, loadAverageAfter: loadavg().map((value) => Math.round(value * 100) / 100) },
     stores: { description: stores.description, postgres: stores.postgresVersion, redis: stores.redisVersion },
-    writeAgent: {
-      LOG_LEVEL: 'info (to a file)',
-      RATE_LIMIT_PER_MINUTE,
-      auth: 'on (HS256 bearer token)',
-      pool: 'max 20',
-      log: `${agentLog.matching} access-log lines, ${(agentLog.bytes / 2 ** 20).toFixed(1)} MiB`,
-      ...(experiment ? { EXPERIMENT: `environment overridden by BENCH_AGENT_ENV: ${process.env.BENCH_AGENT_ENV}` } : {}),
-    },
+    writeAgent: agentSettings('write agent'),
+    ...(readAgent ? { readAgent: agentSettings('read agent') } : {}),
     sqlCheck,
     measurements,
     ratios: ratiosOf(measurements),
     failures,
-    profile,
+    ...(profiles.length > 0 ? { profiles } : {}),
   };
   const files = await writeReport(report, RESULTS_DIR);
 
   log(`\n${textTable(report)}\n`);
   if (sqlCheck.status === 'MISMATCH') log(`WARNING: baseline SQL check: ${sqlCheck.detail}\n`);
-  if (profile) log(`CPU profile of the write agent (${profile.file}):\n${profile.summary}\n`);
+  for (const profile of profiles) log(`CPU profile of the ${profile.agent} (${profile.file}):\n${profile.summary}\n`);
+  const goals = goalLines(report);
+  if (goals.length > 0) log(`goals:\n${goals.join('\n')}\n`);
   log(`results: ${relative(ROOT, files.json)}, ${relative(ROOT, files.md)}`);
   if (failures.length > 0) {
     throw new Error(`${failures.length} problem(s):\n- ${failures.join('\n- ')}`);

@@ -8,15 +8,24 @@ export interface BenchConfig {
   connections: number;
   /** Scenario names to run (BENCH_SCENARIOS, comma-separated; default all). */
   scenarios: string[] | undefined;
-  /** Start the write agent with --cpu-prof and summarize the profile (BENCH_CPU_PROF=1). */
+  /** Start the write and read agents with --cpu-prof and summarize the profiles (BENCH_CPU_PROF=1). */
   cpuProfile: boolean;
+  /**
+   * ListTasks: rows of the large table (BENCH_LIST_ROWS, default 1000000) measured against
+   * 10,000; 0 measures the 10,000-row table only.
+   */
+  listRows: number;
+  /** Projection rebuild: events in the synthetic log (BENCH_REBUILD_EVENTS, default 100000). */
+  rebuildEvents: number;
+  /** Projection lag: SubmitTask commands per second on the write agent (BENCH_LAG_RATE, default 300). */
+  lagRate: number;
   /** Compare the baseline's SQL with what the agent sends (BENCH_SQL_CHECK, default on). */
   sqlCheck: boolean;
   /** Hard limit for the whole run, seconds (BENCH_TIMEOUT, default computed). */
   deadlineS: number;
   /**
    * What-if experiments only (BENCH_AGENT_ENV="LOG_LEVEL=warn,RATE_LIMIT_PER_MINUTE=0"):
-   * overrides of the write agent's environment; an empty value removes the variable
+   * overrides of the agents' environment (write and read agents); an empty value removes the variable
    * (e.g. "REDIS_URL=" runs the agent without Redis). The report flags such runs.
    */
   agentEnvOverrides: Record<string, string>;
@@ -44,14 +53,18 @@ export function readConfig(): BenchConfig {
   const warmupS = Math.round(seconds('BENCH_WARMUP', 3, 0));
   const connections = Math.round(seconds('BENCH_CONNECTIONS', 50, 1));
   const scenarios = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim()).filter(Boolean);
-  // Store start-up, builds of fixtures and ~6 load runs of warm-up + duration, with room to spare.
-  const defaultDeadline = 240 + 8 * (durationS + warmupS + 5);
+  // Store start-up, fixtures (the 1M-row ListTasks table, the rebuild's log) and ~24 load
+  // runs of warm-up + duration, with room to spare.
+  const defaultDeadline = 300 + 24 * (durationS + warmupS + 5);
   return {
     durationS,
     warmupS,
     connections,
     scenarios: scenarios && scenarios.length > 0 ? scenarios : undefined,
     cpuProfile: flag('BENCH_CPU_PROF', false),
+    listRows: Math.round(seconds('BENCH_LIST_ROWS', 1_000_000, 0)),
+    rebuildEvents: Math.round(seconds('BENCH_REBUILD_EVENTS', 100_000, 1_000)),
+    lagRate: Math.round(seconds('BENCH_LAG_RATE', 300, 10)),
     sqlCheck: flag('BENCH_SQL_CHECK', true),
     deadlineS: seconds('BENCH_TIMEOUT', defaultDeadline, 30),
     agentEnvOverrides: parseOverrides(process.env.BENCH_AGENT_ENV ?? ''),

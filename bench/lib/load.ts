@@ -51,6 +51,11 @@ export interface LoadResult {
    * pid is known (Linux). Far less sensitive to a busy machine than the rates.
    */
   serverCpuMsPerOk?: number;
+  /**
+   * CPU the bench process itself (autocannon, the load generator, single-threaded) used
+   * during the measured runs, in % of one CPU: near 100 means the generator was the limit.
+   */
+  clientCpuPercent: number;
 }
 
 /** One autocannon run, before aggregation. */
@@ -67,6 +72,7 @@ interface RawRun {
   window: { startMs: number; endMs: number };
   loadAverage1m: number;
   serverCpuMs?: number;
+  clientCpuMs: number;
 }
 
 const KEPT_SAMPLES = 5;
@@ -132,6 +138,9 @@ function aggregate(runs: RawRun[]): LoadResult {
     serverCpuMsPerOk: runs.every((run) => run.serverCpuMs !== undefined)
       ? Math.round((sum((run) => run.serverCpuMs!) / Math.max(1, sum((run) => run.ok))) * 1000) / 1000
       : undefined,
+    clientCpuPercent: Math.round(
+      (sum((run) => run.clientCpuMs) / Math.max(1, sum((run) => run.window.endMs - run.window.startMs))) * 100,
+    ),
   };
 }
 
@@ -155,6 +164,8 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
   let ok = 0;
   let cpuAtStart: number | undefined;
   let cpuAtEnd: number | undefined;
+  let clientCpuAtStart = process.cpuUsage();
+  let clientCpuMs = 0;
 
   const result = await withTimeout(
     new Promise<autocannon.Result>((resolve, reject) => {
@@ -172,10 +183,13 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
       instance.on('start', () => {
         started = performance.now();
         cpuAtStart = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
+        clientCpuAtStart = process.cpuUsage();
       });
       instance.on('done', () => {
         finished = performance.now();
         cpuAtEnd = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
+        const used = process.cpuUsage(clientCpuAtStart);
+        clientCpuMs = (used.user + used.system) / 1000;
       });
       instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
         if (started === 0) started = performance.now();
@@ -209,5 +223,6 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
     window: { startMs: performance.timeOrigin + started, endMs: performance.timeOrigin + (finished || performance.now()) },
     loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
     serverCpuMs: cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined,
+    clientCpuMs,
   };
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { getFreePort } from '@app/local-stack';
 import { defer, isAborting, onExitKill } from './lifecycle.js';
 import { DIST, ROOT } from './paths.js';
+import { cpuTimeMs } from './proc-cpu.js';
 
 export interface NodeServiceSpec {
   name: string;
@@ -128,5 +129,54 @@ export function tail(file: string, lines = 20): string {
     return buffer.toString('utf8').split('\n').filter(Boolean).slice(-lines).join('\n');
   } catch {
     return '(no output)';
+  }
+}
+
+export interface NodeRunResult {
+  code: number | null;
+  /** stdout and stderr, interleaved as they came. */
+  output: string;
+  wallMs: number;
+  /** CPU time (user + system) of the process, last seen in /proc before it exited; undefined off Linux. */
+  cpuMs?: number;
+}
+
+/**
+ * Runs a built Node program (under dist/) to its end, e.g. a one-shot tool such as the
+ * projection rebuild; killed at `timeoutMs` and when the run stops.
+ */
+export async function runNodeOnce(spec: { name: string; entry: string; env: Record<string, string>; timeoutMs: number }): Promise<NodeRunResult> {
+  if (isAborting()) throw new Error(`not starting ${spec.name}: the run is stopping`);
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, ['--import', resolve(DIST, 'bench/lib/die-with-parent.js'), resolve(DIST, spec.entry)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...spec.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const forget = onExitKill(() => child.kill('SIGKILL'));
+  const release = defer(spec.name, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  // /proc/<pid> disappears with the process: sample its CPU time until then.
+  let cpuMs: number | undefined;
+  const sampler = setInterval(() => {
+    const now = child.pid === undefined ? undefined : cpuTimeMs(child.pid);
+    if (now !== undefined) cpuMs = now;
+  }, 50);
+  try {
+    const code = await Promise.race([
+      exitOf(child),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${spec.name}: no exit after ${Math.round(spec.timeoutMs / 1000)} s:\n${output.slice(-2_000)}`)), spec.timeoutMs).unref(),
+      ),
+    ]);
+    return { code, output, wallMs: Math.round(performance.now() - startedAt), cpuMs };
+  } finally {
+    clearInterval(sampler);
+    await release();
+    forget();
   }
 }

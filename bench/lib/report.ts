@@ -16,6 +16,8 @@ export interface Ratio {
    * comparison by cost instead of rate, 1.0 = as cheap as the baseline.
    */
   cpuRatio?: number;
+  /** Agent p99 latency / baseline p99 latency (e.g. ListTasks at 1M rows vs 10k rows). */
+  p99Ratio?: number;
 }
 
 export interface BenchReport {
@@ -25,11 +27,14 @@ export interface BenchReport {
   machine: MachineInfo;
   stores: { description: string[]; postgres: string; redis: string | undefined };
   writeAgent: Record<string, string>;
+  /** Present when a scenario used the shared read agent. */
+  readAgent?: Record<string, string>;
   sqlCheck: SqlCheck;
   measurements: Measurement[];
   ratios: Ratio[];
   failures: string[];
-  profile?: { file: string; windows: Array<{ fromMs: number; toMs: number }>; summary: string };
+  /** BENCH_CPU_PROF: one per agent profiled. */
+  profiles?: Array<{ agent: string; file: string; windows: Array<{ fromMs: number; toMs: number }>; summary: string }>;
 }
 
 export function ratiosOf(measurements: Measurement[]): Ratio[] {
@@ -43,7 +48,17 @@ export function ratiosOf(measurements: Measurement[]): Ratio[] {
         agent.serverCpuMsPerRequest && baseline?.serverCpuMsPerRequest
           ? round(baseline.serverCpuMsPerRequest / agent.serverCpuMsPerRequest, 3)
           : undefined;
-      return { agent: agent.id, baseline: baselineId, ratio, ...(cpuRatio === undefined ? {} : { cpuRatio }) };
+      const p99Ratio =
+        agent.latencyMs && baseline?.latencyMs && baseline.latencyMs.p99 > 0
+          ? round(agent.latencyMs.p99 / baseline.latencyMs.p99, 3)
+          : undefined;
+      return {
+        agent: agent.id,
+        baseline: baselineId,
+        ratio,
+        ...(cpuRatio === undefined ? {} : { cpuRatio }),
+        ...(p99Ratio === undefined ? {} : { p99Ratio }),
+      };
     }),
   );
 }
@@ -72,9 +87,11 @@ function rowsOf(report: BenchReport): Row[] {
   for (const m of report.measurements) {
     const rate = m.skipped
       ? `skipped: ${m.skipped}`
-      : m.rps
-        ? `${fmt(m.rps.median)} ${m.unit} (mean ${fmt(m.rps.mean)})`
-        : 'failed';
+      : m.rateText
+        ? m.rateText
+        : m.rps
+          ? `${fmt(m.rps.median)} ${m.unit} (mean ${fmt(m.rps.mean)})`
+          : 'failed';
     const first: Row = {
       scenario: m.scenario,
       target: m.failed ? `${m.target} (FAILED)` : m.target,
@@ -121,6 +138,17 @@ const HEADERS: Row = {
 };
 const COLUMNS = Object.keys(HEADERS) as Array<keyof Row>;
 
+/** One line per measurement with a goal: what was aimed at, what this run measured, met or not. */
+export function goalLines(report: BenchReport): string[] {
+  return report.measurements
+    .filter((m) => m.goal)
+    .map((m) => {
+      const goal = m.goal!;
+      const verdict = goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'NOT MET';
+      return `- ${m.scenario} / ${m.target}: ${goal.text}: ${goal.value} (${verdict})`;
+    });
+}
+
 /** The plain-text table printed at the end of a run. */
 export function textTable(report: BenchReport): string {
   const rows = [HEADERS, ...rowsOf(report)];
@@ -150,6 +178,7 @@ export function markdown(report: BenchReport, jsonFile: string): string {
     ...table,
     '',
     ...(report.failures.length > 0 ? ['**FAILED:**', '', ...report.failures.map((failure) => `- ${escape(failure)}`), ''] : []),
+    ...(goalLines(report).length > 0 ? ['Goals (docs/benchmarks.md):', '', ...goalLines(report), ''] : []),
     `Load: ${report.config.connections} connections, ${report.config.warmupS} s warm-up (discarded), ${report.config.durationS} s measured, per target.`,
     `Baseline SQL check: ${report.sqlCheck.status} (${report.sqlCheck.detail}).`,
     ...(notes.length > 0 ? ['', 'Notes:', '', ...notes] : []),
@@ -163,9 +192,19 @@ export function markdown(report: BenchReport, jsonFile: string): string {
     ...report.stores.description.map((line) => `- ${line}`),
     `- commit ${m.gitCommit ?? 'unknown'}${m.gitDirty ? ' (with uncommitted changes)' : ''}`,
     `- write agent: ${Object.entries(report.writeAgent).map(([key, value]) => `${key}=${value}`).join(', ')}`,
+    ...(report.readAgent ? [`- read agent: ${Object.entries(report.readAgent).map(([key, value]) => `${key}=${value}`).join(', ')}`] : []),
     '',
     'The machine is shared and noisy: compare ratios from one sitting, not absolute numbers across runs.',
-    ...(report.profile ? ['', '## CPU profile of the write agent (measured runs only)', '', `\`${report.profile.file}\``, '', '```', report.profile.summary, '```'] : []),
+    ...(report.profiles ?? []).flatMap((profile) => [
+      '',
+      `## CPU profile of the ${profile.agent} (measured runs only)`,
+      '',
+      `\`${profile.file}\``,
+      '',
+      '```',
+      profile.summary,
+      '```',
+    ]),
     '',
   ].join('\n');
 }

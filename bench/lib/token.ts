@@ -6,9 +6,9 @@ export function newJwtSecret(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** The HS256 token the bench's clients send: both scopes, a subject, an expiry. */
-export function signBenchToken(secret: string, subject = 'bench'): Promise<string> {
-  return new SignJWT({ scope: 'commands:write queries:read' })
+/** The HS256 token the bench's clients send: both scopes (by default), a subject, an expiry. */
+export function signBenchToken(secret: string, subject = 'bench', scope = 'commands:write queries:read'): Promise<string> {
+  return new SignJWT({ scope })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)
     .setIssuedAt()

@@ -1,11 +1,22 @@
+import { getAgentScenario } from './get-agent.js';
+import { listTasksScenario } from './list-tasks.js';
 import { mixedCommandsScenario } from './mixed-commands.js';
+import { projectionLagScenario } from './projection-lag.js';
+import { projectionRebuildScenario } from './projection-rebuild.js';
 import type { Scenario } from './scenario.js';
 import { submitTaskScenario } from './submit-task.js';
 
 /**
- * Every scenario, in the order they run. A new one (e.g. the read agent's GetAgent,
- * ListTasks, GetStats and the projection lag) is a file next to these exporting a
- * Scenario, added here; it gets the stores, token, fixtures and load runner from its
- * BenchContext, and starts its own agent and baseline processes.
+ * Every scenario, in the order they run (BENCH_SCENARIOS picks some, by name). A new one
+ * is a file next to these exporting a Scenario, added here; it gets the stores, tokens,
+ * fixtures, the shared agents and the load runner from its BenchContext, and starts its
+ * own baseline processes (and agents on databases of its own).
  */
-export const SCENARIOS: Scenario[] = [submitTaskScenario, mixedCommandsScenario];
+export const SCENARIOS: Scenario[] = [
+  submitTaskScenario,
+  mixedCommandsScenario,
+  getAgentScenario,
+  projectionLagScenario,
+  projectionRebuildScenario,
+  listTasksScenario,
+];

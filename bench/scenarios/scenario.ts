@@ -33,8 +33,24 @@ export interface Measurement {
   skipped?: string;
   /** Set when the run broke a correctness rule (e.g. non-2xx answers): the bench fails. */
   failed?: string;
+  /** Shown in the rate column instead of the rate (e.g. a measurement without one). */
+  rateText?: string;
+  /**
+   * A target of the suite (docs/benchmarks.md), e.g. ratio vs (a) >= 0.7, and whether this
+   * run met it. A missed goal is reported, not a failure of the run.
+   */
+  goal?: Goal;
   notes?: string[];
   details?: Record<string, unknown>;
+}
+
+export interface Goal {
+  /** What is aimed at, e.g. 'rate ratio vs (a) >= 0.7'. */
+  text: string;
+  /** What this run measured, e.g. '0.74'. */
+  value: string;
+  /** Undefined when it could not be measured. */
+  met: boolean | undefined;
 }
 
 export interface BenchContext {
@@ -46,10 +62,23 @@ export interface BenchContext {
   runTag: string;
   /** HS256 token with scope 'commands:write queries:read'. */
   token: string;
+  /** HS256 token with scope 'queries:read' only, for the read agents. */
+  readToken: string;
   /** The write agent as a real process, started on first use and shared by scenarios. */
   writeAgent(): Promise<NodeService>;
   /** The 100 agents registered for the bench (ids: bench/scenarios/fixtures.ts). */
   benchAgents(): Promise<string[]>;
+  /**
+   * The read agent as a real process on the bench database (primary, replicas, Redis),
+   * started on first use and shared by scenarios; profiled with BENCH_CPU_PROF.
+   */
+  readAgent(): Promise<NodeService>;
+  /**
+   * The environment of an agent as the bench runs it (auth on, LOG_LEVEL=info to a file,
+   * rate limit on but out of reach, BENCH_AGENT_ENV applied): for scenarios that start
+   * read agents of their own, on their own database.
+   */
+  agentEnv(stores: { primaryUrl: string; replicaUrls?: string[]; redisUrl?: string }): Record<string, string>;
   /** Starts a built Node program (under dist/) with its output in the work dir; stopped at the end. */
   startNodeService(spec: Omit<NodeServiceSpec, 'logFile'>): Promise<NodeService>;
   /** One target: warm-up, then the measured autocannon run (configured connections and durations). */
@@ -84,7 +113,7 @@ export function measurementOf(
     non2xx: result.non2xx,
     errors: result.errors,
     statusCodes: result.statusCodes,
-    details: { loadAverage1mAtEnd: result.loadAverage1m },
+    details: { loadAverage1mAtEnd: result.loadAverage1m, loadGeneratorCpuPercent: result.clientCpuPercent },
   };
   if (result.ok === 0) measurement.failed = 'no successful response at all';
   if (strict && (result.non2xx > 0 || result.errors > 0)) {
