@@ -1,8 +1,9 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuTimeMs } from './proc-cpu.js';
-import { latencyOf, round, throughputOf } from './stats.js';
+import { latencyOf, round, throughputOf, type Latency } from './stats.js';
 import type { LoadResult } from './load.js';
 
 export interface PacedTarget {
@@ -19,8 +20,19 @@ export interface PacedTarget {
 }
 
 const KEPT_SAMPLES = 5;
+const LOOP_RESOLUTION_MS = 5;
 /** Sockets of the keep-alive agent: requests beyond them wait for one (and that wait counts as latency). */
 const MAX_SOCKETS = 64;
+
+export interface PacedResult extends LoadResult {
+  /**
+   * From when a request was due to when it was written to its socket: the time it waited
+   * for the bench (its event loop) and for a free connection (all MAX_SOCKETS busy).
+   */
+  sendDelayMs: Latency;
+  /** The bench process's event-loop delay during the run (perf_hooks), ms. */
+  benchEventLoopDelayMs: { p50: number; p99: number; max: number };
+}
 
 /**
  * Open loop at a steady rate: request n is due at start + n / rate, whatever happened to
@@ -32,13 +44,16 @@ const MAX_SOCKETS = 64;
 export async function runPaced(
   target: PacedTarget,
   settings: { rate: number; durationS: number; warmupS: number; log?: (line: string) => void },
-): Promise<LoadResult> {
+): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   const url = new URL(target.url);
   let sent = 0;
   try {
     const once = async (durationS: number, measured: boolean) => {
       const latencies: number[] = [];
+      const sendDelays: number[] = [];
+      const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+      loopDelay.enable();
       const perSecond = new Array<number>(Math.max(1, Math.floor(durationS))).fill(0);
       const statusCodes: Record<string, number> = {};
       const non2xxSamples: Array<{ status: number; body: string }> = [];
@@ -99,6 +114,7 @@ export async function runPaced(
             errors++;
             resolve();
           });
+          request.on('finish', () => sendDelays.push(performance.now() - due));
           request.end(body);
         });
         inFlight.add(done);
@@ -118,7 +134,15 @@ export async function runPaced(
       const cpuAtEnd = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
       const clientCpu = process.cpuUsage(clientCpuAtStart);
       const windowMs = sendingEnded - start;
-      const result: LoadResult = {
+      loopDelay.disable();
+      const result: PacedResult = {
+        sendDelayMs: latencyOf(sendDelays),
+        // The histogram holds whole timer intervals: the delay is what exceeds the resolution.
+        benchEventLoopDelayMs: {
+          p50: round(Math.max(0, loopDelay.percentile(50) / 1e6 - LOOP_RESOLUTION_MS), 2),
+          p99: round(Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS), 2),
+          max: round(Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS), 2),
+        },
         rps: throughputOf(perSecond),
         latencyMs: latencyOf(latencies),
         total: latencies.length,

@@ -138,6 +138,12 @@ export const projectionLagScenario: Scenario = {
       result,
       true,
     );
+    commands.details = {
+      ...commands.details,
+      // Where the time before the server went: the bench's own event loop, or no free connection.
+      sendDelayMs: result.sendDelayMs,
+      benchEventLoopDelayMs: result.benchEventLoopDelayMs,
+    };
     const lag: Measurement = {
       id: 'projection-lag/lag',
       scenario: SCENARIO,
