@@ -5,6 +5,7 @@ import { getFreePort } from '@app/local-stack';
 import { EventLogReader, LOG_START } from '../../apps/read-agent/src/projections/event-log.reader.js';
 import { EventLogSource } from '../../apps/read-agent/src/projections/event-log.source.js';
 import type { LoggedEvent } from '../../apps/read-agent/src/projections/logged-event.js';
+import { logReads } from '../../apps/read-agent/src/projections/projection-metrics.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;
@@ -71,11 +72,14 @@ const byLogOrder = (a: LoggedEvent, b: LoggedEvent) =>
   a.txId === b.txId ? Number(a.position - b.position) : a.txId < b.txId ? -1 : 1;
 
 describe('EventLogReader', () => {
-  it('reads every committed event exactly once, in (tx_id, position) order, while 8 writers commit out of order', async () => {
+  it('reads every committed event exactly once, in (tx_id, position) order, while 8 writers commit out of order, also switching databases between reads', async () => {
     const committed = new Set<string>();
     let writing = true;
     const everythingRead = (count: number) => !writing && count >= committed.size;
     const gapSafe = (reader: EventLogReader) => (after: LoggedEvent | null) => reader.readAfter(after ?? LOG_START, 7);
+    // As the projector does between the tail and a backlog, here at random on every read.
+    const mixed = (reader: EventLogReader) => (after: LoggedEvent | null) =>
+      reader.readAfter(after ?? LOG_START, 7, Math.random() < 0.5 ? 'primary' : 'replica');
     const naive = async (after: LoggedEvent | null) => {
       const { rows } = await db.sql.query(
         `SELECT e.position::text AS pos, e.aggregate_id FROM events e WHERE e.position > $1 ORDER BY e.position LIMIT 7`,
@@ -85,9 +89,10 @@ describe('EventLogReader', () => {
     };
 
     const writers = Promise.all(Array.from({ length: 8 }, () => writer(committed, 30))).finally(() => (writing = false));
-    const [fromReplica, fromPrimary, naively] = await Promise.all([
+    const [fromReplica, fromPrimary, fromEither, naively] = await Promise.all([
       readLoop(gapSafe(readerOn(db)), everythingRead),
       readLoop(gapSafe(readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [] })), everythingRead),
+      readLoop(mixed(readerOn(db)), everythingRead),
       readLoop(naive, () => !writing),
       writers,
     ]);
@@ -96,7 +101,7 @@ describe('EventLogReader', () => {
     const { rows } = await db.sql.query(`SELECT aggregate_id FROM events ORDER BY tx_id, position`);
     const logOrder = rows.map((row) => row.aggregate_id as string);
     expect(new Set(logOrder)).toEqual(committed);
-    for (const seen of [fromReplica, fromPrimary]) {
+    for (const seen of [fromReplica, fromPrimary, fromEither]) {
       expect(seen.map((event) => event.aggregateId)).toEqual(logOrder);
       expect([...seen].sort(byLogOrder)).toEqual(seen);
     }
@@ -163,11 +168,29 @@ describe('EventLogReader', () => {
     }
   });
 
-  it('reads the primary when the replica cannot be reached', async () => {
+  it('reads the replica unless asked for the primary, and counts each read by the database that answered', async () => {
+    const reader = readerOn(db);
+    const before = await readsBySource();
+    expect(await reader.readAfter(LOG_START, 5)).toHaveLength(5);
+    expect(await readsBySource()).toEqual({ primary: before.primary, replica: before.replica + 1 });
+    expect(await reader.readAfter(LOG_START, 5, 'primary')).toHaveLength(5);
+    expect(await readsBySource()).toEqual({ primary: before.primary + 1, replica: before.replica + 1 });
+  });
+
+  it('reads the primary when the replica cannot be reached, or when there is none', async () => {
     const unreachable = `postgres://postgres@127.0.0.1:${await getFreePort()}/postgres`;
-    const reader = readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [unreachable] });
-    const events = await reader.readAfter(LOG_START, 5);
-    expect(events).toHaveLength(5);
+    const before = await readsBySource();
+    expect(await readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [unreachable] }).readAfter(LOG_START, 5)).toHaveLength(5);
+    expect(await readerOn({ primaryUrl: db.primaryUrl, replicaUrls: [] }).readAfter(LOG_START, 5)).toHaveLength(5);
+    expect(await readsBySource()).toEqual({ primary: before.primary + 2, replica: before.replica });
+  });
+
+  it('reads the replica when the primary cannot be reached', async () => {
+    const unreachable = `postgres://postgres@127.0.0.1:${await getFreePort()}/postgres`;
+    const reader = readerOn({ primaryUrl: unreachable, replicaUrls: db.replicaUrls });
+    const before = await readsBySource();
+    expect(await reader.readAfter(LOG_START, 5, 'primary')).toHaveLength(5);
+    expect(await readsBySource()).toEqual({ primary: before.primary, replica: before.replica + 1 });
   });
 
   it('counts the backlog after a position', async () => {
@@ -178,6 +201,12 @@ describe('EventLogReader', () => {
     expect(await reader.backlog(all[all.length - 1])).toEqual({ events: 0, firstOccurredAt: null });
   });
 });
+
+async function readsBySource(): Promise<{ primary: number; replica: number }> {
+  const { values } = await logReads.get();
+  const of = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
+  return { primary: of('primary'), replica: of('replica') };
+}
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
-import { EventLogSource } from './event-log.source.js';
+import { EventLogSource, type LogSource } from './event-log.source.js';
 import type { LoggedEvent } from './logged-event.js';
+import { logReads } from './projection-metrics.js';
 
 export const LOG_START: LogPosition = { txId: 0n, position: 0n };
 
@@ -30,17 +31,20 @@ export interface Backlog {
  * Reads the event log in its total order (tx_id, position), gap-safely: only rows of
  * transactions older than every transaction still in flight, so no event can later
  * commit behind a position already read (DESIGN.md section 2). Served by
- * events_tx_order_idx.
+ * events_tx_order_idx. Each read is gap-safe for its own snapshot, on whichever database
+ * answers it, so a reader may switch between the replica and the primary from one read
+ * to the next (see Projector.catchUp).
  */
 @Injectable()
 export class EventLogReader {
   constructor(private readonly source: EventLogSource) {}
 
-  async readAfter(after: LogPosition, limit: number): Promise<LoggedEvent[]> {
+  /** Up to `limit` events after `after`, from the replica unless `from` says the primary. */
+  async readAfter(after: LogPosition, limit: number, from: LogSource = 'replica'): Promise<LoggedEvent[]> {
     // The text copies get names of their own: ORDER BY would otherwise sort by them, as text.
     // occurred_at comes formatted as JavaScript's toISOString() would (milliseconds, as the
     // write agent stores it), sparing a Date per event on a rebuild.
-    const rows = await this.source.query<EventRow>(
+    const { rows, source } = await this.source.query<EventRow>(
       `SELECT e.tx_id::text AS tx, e.position::text AS pos, e.aggregate_type, e.aggregate_id, e.revision,
               e.type, e.data,
               to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
@@ -50,7 +54,9 @@ export class EventLogReader {
        ORDER BY e.tx_id, e.position
        LIMIT $3`,
       [after.txId.toString(), after.position.toString(), limit],
+      from,
     );
+    logReads.inc({ source });
     return rows.map((row) => ({
       txId: BigInt(row.tx),
       position: BigInt(row.pos),
@@ -69,7 +75,7 @@ export class EventLogReader {
    * in positions is the estimate: positions are dense except for rolled-back appends.
    */
   async backlog(after: LogPosition): Promise<Backlog> {
-    const [row] = await this.source.query<{ exact: number; first_at: Date | null; head: string | null }>(
+    const { rows } = await this.source.query<{ exact: number; first_at: Date | null; head: string | null }>(
       `SELECT count(*)::int AS exact, min(occurred_at) AS first_at,
               (SELECT max(position) FROM events)::text AS head
        FROM (SELECT occurred_at FROM events
@@ -77,6 +83,7 @@ export class EventLogReader {
              ORDER BY tx_id, position LIMIT $3) AS behind`,
       [after.txId.toString(), after.position.toString(), EXACT_BACKLOG_LIMIT + 1],
     );
+    const row = rows[0];
     const estimate = row.head === null ? 0 : Number(BigInt(row.head) - after.position);
     const events = row.exact > EXACT_BACKLOG_LIMIT ? Math.max(row.exact, estimate) : row.exact;
     return { events, firstOccurredAt: row.first_at };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { LogPosition } from '@app/domain';
 import { applyBatch, type PoisonEvent } from './apply-event.js';
 import { EventLogReader, LOG_START } from './event-log.reader.js';
+import type { LogSource } from './event-log.source.js';
 import { ProjectorLease } from './lease.js';
 import type { LoggedEvent } from './logged-event.js';
 import { ProjectionStore } from './projection-store.js';
@@ -35,8 +36,9 @@ const WRITE_EVERY_CHANGES = 20_000;
 
 /**
  * Rebuilds every view from position zero into a new generation that no reader uses yet,
- * as fast as the log can be read; then takes the projector lease, catches up to the head
- * and swaps the generation in, fenced, in the same step as its last batch.
+ * as fast as the log can be read (from the replica); then takes the projector lease,
+ * catches up to the head and swaps the generation in, fenced, in the same step as its
+ * last batch.
  */
 export class ProjectionRebuild {
   private readonly store: ProjectionStore;
@@ -136,12 +138,21 @@ export class ProjectionRebuild {
     }
   }
 
-  /** The last batches under the lease; the final one also makes the generation current. */
+  /**
+   * The last batches under the lease; the final one also makes the generation current.
+   * Read like the projector reads: the replica, and the primary once the replica comes
+   * back short. The holder that handed over read the tail from the primary, so a
+   * generation swapped in at the replica's end could be behind the views it replaces.
+   */
   private async swapIn(lease: ProjectorLease, generation: string, from: LogPosition): Promise<string | null> {
     let checkpoint = from;
+    let source: LogSource = 'replica';
     for (;;) {
-      const events = await this.read(checkpoint);
-      const final = events.length < this.batchSize;
+      const events = await this.read(checkpoint, source);
+      const short = events.length < this.batchSize;
+      const final = short && source === 'primary';
+      source = short ? 'primary' : 'replica';
+      if (events.length === 0 && !final) continue;
       const last = events.length > 0 ? events[events.length - 1] : null;
       const views = await this.store.load(generation, events);
       const poison = applyBatch(views, events);
@@ -171,8 +182,8 @@ export class ProjectionRebuild {
     return deleted;
   }
 
-  private read(after: LogPosition): Promise<LoggedEvent[]> {
-    const reading = this.log.readAfter(after, this.batchSize);
+  private read(after: LogPosition, from: LogSource = 'replica'): Promise<LoggedEvent[]> {
+    const reading = this.log.readAfter(after, this.batchSize, from);
     reading.catch(() => undefined);
     return reading;
   }

@@ -15,15 +15,17 @@ import { poisonEvents } from './projection-metrics.js';
 import { ProjectionStore, type BatchWrite } from './projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';
 
-/** After a wake-up whose event the replica has not replayed yet, look again this soon. */
-const REPLAY_POLL_MS = 3;
-const REPLAY_WINDOW_MS = 2_000;
+/** After a wake-up whose event could not be read yet, look again this soon, for this long. */
+const UNSEEN_POLL_MS = 3;
+const UNSEEN_WINDOW_MS = 2_000;
 const MAX_BACKOFF_MS = 5_000;
 
 interface Session {
   generation: string;
   checkpoint: LogPosition;
   highestRead: bigint;
+  /** The last read came back short: the next one goes to the primary. */
+  atTail: boolean;
 }
 
 class SteppedDown extends Error {}
@@ -123,27 +125,47 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     }
   }
 
-  /** Applies batches until the log has nothing more to give; each commit overlaps the next read. */
+  /**
+   * Applies batches until the log has nothing more to give; each commit overlaps the next read.
+   *
+   * After a short read (at the tail) the next read goes to the primary, where a woken
+   * projector finds the announced commit that the replica may not have replayed yet; after
+   * a full batch (a backlog) to the replica, to spare the primary. Each falls back to the
+   * other while it is unreachable. A short read of the replica only reached the replica's
+   * end, so the log counts as read only after a short read of the primary.
+   *
+   * Mixing them is safe: each read returns, in (tx_id, position) order, the rows after the
+   * checkpoint of transactions below its own snapshot's xmin, all of which have ended. So
+   * nothing at or below the checkpoint can still commit, whichever database answered, and
+   * the next read needs only its own snapshot; a replica behind the checkpoint returns
+   * less or nothing, never an event twice.
+   */
   private async catchUp(): Promise<void> {
     const session = (this.session ??= await this.openSession());
+    const { batchSize } = this.config;
     let committing: Promise<void> | undefined;
     for (;;) {
-      const [events] = await Promise.all([this.log.readAfter(session.checkpoint, this.config.batchSize), committing]);
-      if (events.length === 0 || !this.running) return;
-      const views = await this.store!.load(session.generation, events);
-      const poison = applyBatch(views, events);
-      const last = events[events.length - 1];
-      committing = this.commit({ generation: session.generation, views, poison, last });
-      session.checkpoint = last;
-      for (const event of events) if (event.position > session.highestRead) session.highestRead = event.position;
-      if (events.length < this.config.batchSize) return committing;
+      const from = session.atTail ? 'primary' : 'replica';
+      const [events] = await Promise.all([this.log.readAfter(session.checkpoint, batchSize, from), committing]);
+      if (!this.running) return;
+      session.atTail = events.length < batchSize;
+      if (events.length > 0) {
+        const views = await this.store!.load(session.generation, events);
+        const poison = applyBatch(views, events);
+        const last = events[events.length - 1];
+        committing = this.commit({ generation: session.generation, views, poison, last });
+        session.checkpoint = last;
+        for (const event of events) if (event.position > session.highestRead) session.highestRead = event.position;
+      }
+      if (session.atTail && from === 'primary') return committing;
     }
   }
 
   private async openSession(): Promise<Session> {
     const generation = await this.store!.ensureGeneration();
     const checkpoint = (await this.store!.checkpoint(generation)) ?? LOG_START;
-    return { generation, checkpoint, highestRead: checkpoint.position };
+    // A new session (start, takeover, after an error) may be far behind: the replica first.
+    return { generation, checkpoint, highestRead: checkpoint.position, atTail: false };
   }
 
   private async commit(batch: BatchWrite): Promise<void> {
@@ -168,12 +190,15 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /**
-   * The wake-up can outrun the replica the log is read from: while an announced event
-   * has not been read yet, look again soon rather than at the next poll.
+   * A wake-up can come before its event is readable: on the primary while an older
+   * transaction is still in flight (the gap-safe read holds the event back until it ends,
+   * and one that rolls back or appends no event announces nothing), on the replica while
+   * the primary cannot be read. While an announced event has not been read, look again
+   * soon rather than at the next poll.
    */
   private idleMs(): number {
     const { position, at } = this.wakeup!.announced;
     const unseen = this.session !== null && position > this.session.highestRead;
-    return unseen && Date.now() - at < REPLAY_WINDOW_MS ? REPLAY_POLL_MS : this.config.pollMs;
+    return unseen && Date.now() - at < UNSEEN_WINDOW_MS ? UNSEEN_POLL_MS : this.config.pollMs;
   }
 }
