@@ -17,15 +17,8 @@ usage() {
 	USAGE
 }
 
-case "${1:-}" in
-	-h | --help) usage; exit 0 ;;
-	'') usage >&2; exit 2 ;;
-esac
-if [ -z "${DATABASE_URL:-}" ]; then
-	echo 'restore: DATABASE_URL is not set' >&2
-	usage >&2
-	exit 2
-fi
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/archive-arguments.sh"
+require_file_and_database_url restore "$@"
 
 file=$1
 shift

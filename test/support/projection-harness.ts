@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
 import { positionCovers, parsePositionToken, type LogPosition } from '@app/domain';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
-import { RedisConnection } from '@app/platform';
+import { agentFieldsOf, RedisConnection, taskFieldsOf } from '@app/platform';
 import { EventLogReader } from '../../apps/read-agent/src/projections/event-log.reader.js';
 import { EventLogSource } from '../../apps/read-agent/src/projections/event-log.source.js';
 import { Projector } from '../../apps/read-agent/src/projections/projector.js';
@@ -41,7 +41,7 @@ export async function isolatedRedis(): Promise<TestRedis> {
   };
 }
 
-/** A reader of the test database's event log (replica first, as the projector reads it). */
+/** A reader of the test database's event log (replica first unless a read asks for the primary). */
 export function eventLog(db: TestDatabase): { reader: EventLogReader; close: () => Promise<void> } {
   const source = new EventLogSource(db);
   return { reader: new EventLogReader(source), close: () => source.onApplicationShutdown() };
@@ -60,7 +60,7 @@ export interface RunningProjector {
 export async function startProjector(
   db: TestDatabase,
   redisUrl: string,
-  options: { leaseMs?: number; pollMs?: number } = {},
+  options: { leaseMs?: number; pollMs?: number; batchSize?: number } = {},
 ): Promise<RunningProjector> {
   const connection = new RedisConnection({ url: redisUrl });
   await new Promise((ready) => connection.client!.once('ready', ready));
@@ -69,7 +69,7 @@ export async function startProjector(
   const projector = new Projector(connection, log, {
     leaseMs: options.leaseMs ?? 2_000,
     pollMs: options.pollMs ?? 500,
-    batchSize: 500,
+    batchSize: options.batchSize ?? 500,
   });
   projector.start();
   const close = async () => {
@@ -142,43 +142,19 @@ export async function viewsInRedis(redis: Redis, generation?: string): Promise<V
   };
 }
 
-const iso = (value: Date | null) => (value === null ? null : value.toISOString());
-
 /** The same views, computed with SQL from the primary's state tables. */
 export async function viewsOnPrimary(db: TestDatabase): Promise<Views> {
   const counts = () => ({ pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, total: 0 });
   const stats: StatsView = { agents: { active: 0, paused: 0, retired: 0, total: 0 }, tasks: counts() };
   const agents: Record<string, AgentView> = {};
   for (const row of (await db.sql.query(`SELECT * FROM agents`)).rows) {
-    agents[row.id] = {
-      id: row.id,
-      name: row.name,
-      version: row.version,
-      status: row.status,
-      config: row.config,
-      revision: row.revision,
-      createdAt: iso(row.created_at)!,
-      updatedAt: iso(row.updated_at)!,
-      tasks: counts(),
-    };
+    agents[row.id] = { ...agentFieldsOf(row), tasks: counts() };
     stats.agents[row.status as 'active'] += 1;
     stats.agents.total += 1;
   }
   const tasks: Record<string, TaskView> = {};
   for (const row of (await db.sql.query(`SELECT * FROM tasks`)).rows) {
-    tasks[row.id] = {
-      id: row.id,
-      agentId: row.agent_id,
-      type: row.type,
-      status: row.status,
-      payload: row.payload,
-      result: row.result,
-      error: row.error,
-      revision: row.revision,
-      createdAt: iso(row.created_at)!,
-      startedAt: iso(row.started_at),
-      completedAt: iso(row.completed_at),
-    };
+    tasks[row.id] = taskFieldsOf(row);
     for (const bucket of [agents[row.agent_id].tasks, stats.tasks]) {
       bucket[row.status as 'pending'] += 1;
       bucket.total += 1;

@@ -14,7 +14,7 @@ import { GetStatsHandler } from './queries/get-stats/get-stats.handler.js';
 import { GetTaskHandler } from './queries/get-task/get-task.handler.js';
 import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler.js';
-import { StatsController } from './queries/stats.controller.js';
+import { SingleViewRoutes } from './queries/single-view.routes.js';
 import { TasksController } from './queries/tasks.controller.js';
 import { ProjectedViews } from './stores/projected-views.js';
 import { ReadRouter } from './stores/read-router.js';
@@ -39,7 +39,7 @@ const queryHandlers = [
     // them as optional, so without this module every view is computed from the databases.
     ProjectionsModule,
   ],
-  controllers: [AgentsController, TasksController, StatsController, HealthController],
-  providers: [...queryHandlers, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
+  controllers: [AgentsController, TasksController, HealthController],
+  providers: [...queryHandlers, SingleViewRoutes, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
 })
 export class ReadAgentModule {}

@@ -2,14 +2,17 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard.js';
+import { Authenticator } from './auth/authenticator.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import { PLATFORM_CONFIGS } from './config/check-environment.js';
+import { DirectRoutes } from './http/direct-routes.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { SubjectRateLimit } from './rate-limit/subject-rate-limit.js';
 import { SubjectThrottlerGuard } from './rate-limit/subject-throttler.guard.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
-/** What every agent has: validated config, Redis (optional), auth, rate limits, /metrics. */
+/** What every agent has: validated config, Redis (optional), auth, rate limits, /metrics, direct routes. */
 @Global()
 @Module({
   imports: [
@@ -20,10 +23,13 @@ import { RedisConnection } from './redis/redis-connection.js';
   providers: [
     RedisConnection,
     JwtVerifier,
+    Authenticator,
+    SubjectRateLimit,
+    DirectRoutes,
     // Order matters: the throttler counts per token subject, so auth runs first.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
   ],
-  exports: [RedisConnection],
+  exports: [RedisConnection, DirectRoutes],
 })
 export class PlatformModule {}

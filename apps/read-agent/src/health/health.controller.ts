@@ -1,8 +1,9 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { answerHealthCheck } from '@app/platform';
 import { StoresHealth } from './stores.health.js';
 
 @ApiExcludeController()
@@ -22,19 +23,14 @@ export class HealthController {
   /** Ready while a replica or the primary answers; Redis down or unset only degrades. */
   @Get('ready')
   @HealthCheck()
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    try {
-      return await this.health.check([
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return answerHealthCheck(
+      reply,
+      this.health.check([
         () => this.stores.databases(),
         () => this.stores.redisDetail(),
         () => this.stores.projectionsDetail(),
-      ]);
-    } catch (error) {
-      // Terminus reports "not ready" as a 503 exception carrying its JSON; answered as is,
-      // since the problem+json filter would turn any 5xx exception into a 500.
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      reply.status(503);
-      return error.getResponse();
-    }
+      ]),
+    );
   }
 }

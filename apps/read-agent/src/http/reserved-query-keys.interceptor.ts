@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '@app/platform';
+import { unknownParameters } from './query-input.js';
 
 // class-transformer drops these keys before the ValidationPipe's whitelist looks, so
 // without this check they would be ignored instead of refused as unknown parameters.
@@ -12,12 +12,7 @@ export class ReservedQueryKeysInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler) {
     const query = (context.switchToHttp().getRequest<FastifyRequest>().query ?? {}) as object;
     const found = RESERVED.filter((key) => Object.hasOwn(query, key));
-    if (found.length > 0) {
-      throw ProblemException.badRequest(
-        `The request has ${found.length} invalid field(s).`,
-        found.map((field) => ({ field, message: `property ${field} should not exist` })),
-      );
-    }
+    if (found.length > 0) throw unknownParameters(found);
     return next.handle();
   }
 }

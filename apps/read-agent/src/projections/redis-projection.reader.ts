@@ -7,6 +7,8 @@ import { keySuffix, readUnderGeneration } from './generation-read.js';
 
 const CHECKPOINT = keySuffix((keys) => keys.checkpoint);
 const STATS = keySuffix((keys) => keys.stats);
+// Worked out once: the suffix of a view key is this plus the id.
+const BEFORE_ID = { agent: keySuffix((keys) => keys.agent('')), task: keySuffix((keys) => keys.task('')) };
 
 /** One Redis round trip per read: the view and the checkpoint of the current generation. */
 @Injectable()
@@ -20,7 +22,7 @@ export class RedisProjectionReader extends ProjectionReader {
   override read(kind: 'stats'): Promise<ProjectedRead<StatsView>>;
   override async read(kind: 'agent' | 'task' | 'stats', id?: string): Promise<ProjectedRead<unknown>> {
     if (!this.redis.client) throw new Error('Redis is not configured');
-    const view = kind === 'stats' ? STATS : keySuffix((keys) => keys[kind](id!));
+    const view = kind === 'stats' ? STATS : BEFORE_ID[kind] + id!;
     const read = await readUnderGeneration(this.redis.client, [view, CHECKPOINT]);
     if (!read) return { view: null, checkpoint: null };
     const [json, token] = read.values;

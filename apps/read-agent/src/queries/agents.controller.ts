@@ -4,15 +4,14 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogPosition } from '@app/domain';
 import { ParseIdPipe, RequiredScope } from '@app/platform';
-import { agentEtag, contentEtag } from '../http/etags.js';
+import { contentEtag } from '../http/etags.js';
 import { MinPosition } from '../http/min-position.decorator.js';
 import { NoQueryDto } from '../http/no-query.dto.js';
 import { pageRequestOf } from '../http/page-query.dto.js';
 import { answer, answerFound } from '../http/query-answer.js';
 import { QueryRoute } from '../http/query-route.decorator.js';
 import { ReservedQueryKeysInterceptor } from '../http/reserved-query-keys.interceptor.js';
-import { AgentPageSchema, AgentViewSchema, HistorySchema } from '../http/view-schemas.js';
-import { GetAgentQuery } from './get-agent/get-agent.query.js';
+import { AgentPageSchema, HistorySchema } from '../http/view-schemas.js';
 import { GetHistoryQuery } from './get-history/get-history.query.js';
 import { ListAgentsDto } from './list-agents/list-agents.dto.js';
 import { ListAgentsQuery } from './list-agents/list-agents.query.js';
@@ -37,19 +36,6 @@ export class AgentsController {
   ) {
     const page = await this.queryBus.execute(new ListAgentsQuery(query.status, pageRequestOf(query), minPosition));
     return answer(request, reply, page, contentEtag);
-  }
-
-  @Get(':id')
-  @QueryRoute('GetAgent: an agent with its task counts', AgentViewSchema, { byId: true })
-  async get(
-    @Param('id', ParseIdPipe) id: string,
-    @Query() _query: NoQueryDto,
-    @MinPosition() minPosition: LogPosition | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: Reply,
-  ) {
-    const agent = await this.queryBus.execute(new GetAgentQuery(id, minPosition));
-    return answerFound(request, reply, agent, agentEtag, `No agent has the id ${id}.`);
   }
 
   @Get(':id/history')

@@ -4,16 +4,15 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogPosition } from '@app/domain';
 import { ParseIdPipe, RequiredScope } from '@app/platform';
-import { contentEtag, taskEtag } from '../http/etags.js';
+import { contentEtag } from '../http/etags.js';
 import { MinPosition } from '../http/min-position.decorator.js';
 import { NoQueryDto } from '../http/no-query.dto.js';
 import { pageRequestOf } from '../http/page-query.dto.js';
 import { answer, answerFound } from '../http/query-answer.js';
 import { QueryRoute } from '../http/query-route.decorator.js';
 import { ReservedQueryKeysInterceptor } from '../http/reserved-query-keys.interceptor.js';
-import { HistorySchema, TaskPageSchema, TaskViewSchema } from '../http/view-schemas.js';
+import { HistorySchema, TaskPageSchema } from '../http/view-schemas.js';
 import { GetHistoryQuery } from './get-history/get-history.query.js';
-import { GetTaskQuery } from './get-task/get-task.query.js';
 import { ListTasksDto } from './list-tasks/list-tasks.dto.js';
 import { ListTasksQuery } from './list-tasks/list-tasks.query.js';
 
@@ -38,19 +37,6 @@ export class TasksController {
     const { agentId, status, type } = query;
     const page = await this.queryBus.execute(new ListTasksQuery({ agentId, status, type }, pageRequestOf(query), minPosition));
     return answer(request, reply, page, contentEtag);
-  }
-
-  @Get(':id')
-  @QueryRoute('GetTask: a task; its ETag is its revision', TaskViewSchema, { byId: true })
-  async get(
-    @Param('id', ParseIdPipe) id: string,
-    @Query() _query: NoQueryDto,
-    @MinPosition() minPosition: LogPosition | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: Reply,
-  ) {
-    const task = await this.queryBus.execute(new GetTaskQuery(id, minPosition));
-    return answerFound(request, reply, task, taskEtag, `No task has the id ${id}.`);
   }
 
   @Get(':id/history')

@@ -1,17 +1,10 @@
-import type { AgentStatus, JsonObject } from '@app/domain';
+import type { AgentStatus } from '@app/domain';
+import { agentFieldsOf, type AgentColumns } from '@app/platform';
 import type { SqlStore } from '../stores/sql-store.js';
 import type { AgentView } from '../views/views.js';
 import { cursorKeySql, keysetClauses, pageOf, type Page, type PageRequest } from './keyset.js';
 
-interface AgentRow {
-  id: string;
-  name: string;
-  version: string;
-  status: AgentStatus;
-  config: JsonObject;
-  revision: number;
-  created_at: Date;
-  updated_at: Date;
+interface AgentRow extends AgentColumns {
   pending: number;
   running: number;
   completed: number;
@@ -35,14 +28,7 @@ const AGENT_COLUMNS = 'a.id, a.name, a.version, a.status, a.config, a.revision, 
 function toAgentView(row: AgentRow): AgentView {
   const { pending, running, completed, failed, cancelled } = row;
   return {
-    id: row.id,
-    name: row.name,
-    version: row.version,
-    status: row.status,
-    config: row.config,
-    revision: row.revision,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    ...agentFieldsOf(row),
     tasks: { pending, running, completed, failed, cancelled, total: pending + running + completed + failed + cancelled },
   };
 }

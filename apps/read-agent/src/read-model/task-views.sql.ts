@@ -1,21 +1,8 @@
-import type { JsonObject, TaskStatus } from '@app/domain';
+import type { TaskStatus } from '@app/domain';
+import { taskFieldsOf, type TaskColumns } from '@app/platform';
 import type { SqlStore } from '../stores/sql-store.js';
 import type { TaskView } from '../views/views.js';
 import { cursorKeySql, keysetClauses, pageOf, type Page, type PageRequest } from './keyset.js';
-
-interface TaskRow {
-  id: string;
-  agent_id: string;
-  type: string;
-  status: TaskStatus;
-  payload: JsonObject;
-  result: JsonObject | null;
-  error: string | null;
-  revision: number;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-}
 
 export interface TaskFilter {
   agentId?: string;
@@ -25,26 +12,10 @@ export interface TaskFilter {
 
 const TASK_COLUMNS = 'id, agent_id, type, status, payload, result, error, revision, created_at, started_at, completed_at';
 
-function toTaskView(row: TaskRow): TaskView {
-  return {
-    id: row.id,
-    agentId: row.agent_id,
-    type: row.type,
-    status: row.status,
-    payload: row.payload,
-    result: row.result,
-    error: row.error,
-    revision: row.revision,
-    createdAt: row.created_at.toISOString(),
-    startedAt: row.started_at?.toISOString() ?? null,
-    completedAt: row.completed_at?.toISOString() ?? null,
-  };
-}
-
 /** GetTask computed from a database. */
 export async function findTask(db: SqlStore, id: string): Promise<TaskView | null> {
-  const rows = await db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1`, [id]);
-  return rows[0] ? toTaskView(rows[0]) : null;
+  const rows = await db.query<TaskColumns>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+  return rows[0] ? taskFieldsOf(rows[0]) : null;
 }
 
 /**
@@ -65,6 +36,6 @@ export function listTasksSql(filter: TaskFilter, page: PageRequest): { text: str
 /** ListTasks: newest first, filtered by any of agent, status and type. */
 export async function listTasks(db: SqlStore, filter: TaskFilter, page: PageRequest): Promise<Page<TaskView>> {
   const { text, values } = listTasksSql(filter, page);
-  const rows = await db.query<TaskRow & { cursor_at: string }>(text, values);
-  return pageOf(rows, page.limit, toTaskView);
+  const rows = await db.query<TaskColumns & { cursor_at: string }>(text, values);
+  return pageOf(rows, page.limit, taskFieldsOf);
 }

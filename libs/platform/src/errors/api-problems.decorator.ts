@@ -29,16 +29,18 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Not available yet; see Retry-After',
 };
 
+/** The OpenAPI response of a problem+json answer (ProblemSchema must be in the document). */
+export function problemResponse(status: number) {
+  return {
+    description: DESCRIPTIONS[status],
+    content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemSchema) } } },
+  };
+}
+
 /** Documents the problem+json answers a route can give. */
 export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiExtraModels(ProblemSchema),
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status],
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemSchema) } } },
-      }),
-    ),
+    ...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })),
   );
 }

@@ -8,9 +8,10 @@ import { problem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
 import { validationProblem } from '../errors/validation-problem.js';
 import { PinoNestLogger } from '../logging/pino-nest-logger.js';
-import { collectProcessMetrics, httpRequestDuration } from '../metrics/http-metrics.js';
+import { collectProcessMetrics, requestDurationOf } from '../metrics/http-metrics.js';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers.js';
 import { BodyShapePipe } from './body-shape.pipe.js';
+import { DirectRoutes, type DirectRoutesOpenApi } from './direct-routes.js';
 import { requestIdOf } from './request-id.js';
 
 export interface HttpAppOptions {
@@ -35,6 +36,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     // While draining, requests on open connections are still served (with
     // Connection: close, see listen-until-terminated.ts) rather than refused.
     return503OnClosing: false,
+    // No Nest middleware is used; without middie, no request pays for its runner.
+    skipMiddie: true,
     // The router refuses a URL it cannot decode (400) or an over-long path parameter (414)
     // before Nest sees the request; these leave as problem+json like every other error.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -54,19 +57,18 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   const fastify = app.getHttpAdapter().getInstance();
 
   registerBodyParsers(fastify);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: they run on every request, and a promise each adds up.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    httpRequestDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  fastify.addHook('onResponse', (request, reply, done) => {
+    requestDurationOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     request.log.info(
       { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime },
       'request completed',
     );
+    done();
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
@@ -82,17 +84,21 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     }),
   );
   collectProcessMetrics();
-  setUpOpenApi(app, options);
+  // Initialized here, not at listen, so that the direct routes (registered while the
+  // modules initialize) are in the OpenAPI document.
+  await app.init();
+  setUpOpenApi(app, options, app.get(DirectRoutes).openApi);
   return app;
 }
 
-function setUpOpenApi(app: INestApplication, options: HttpAppOptions): void {
+function setUpOpenApi(app: INestApplication, options: HttpAppOptions, direct: DirectRoutesOpenApi): void {
   const config = new DocumentBuilder()
     .setTitle(options.title)
     .setDescription(options.description)
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: direct.models });
+  document.paths = { ...document.paths, ...direct.paths };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
 }
