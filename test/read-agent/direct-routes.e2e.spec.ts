@@ -7,7 +7,7 @@ import { startReadAgent, type ReadAgentFixture } from '../support/read-agent-fix
 import { signToken } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
-// GetAgent, GetTask and GetStats are served by Fastify routes outside Nest's router
+// The lookups (GetAgent, GetTask, GetStats, GetHistory) are Fastify routes outside Nest's router
 // (docs/adr/0002). They must keep everything a Nest route gets from the platform: request
 // ids, access logs, metrics, the shared rate limit, problem+json. Without Redis here: the
 // views come from the replica, which is all these checks need.
@@ -16,7 +16,7 @@ let writer: WriteAgentFixture;
 let reader: ReadAgentFixture;
 let agent: string;
 let task: string;
-const direct = () => [`/agents/${agent}`, `/tasks/${task}`, '/stats'];
+const direct = () => [`/agents/${agent}`, `/tasks/${task}`, '/stats', `/agents/${agent}/history`, `/tasks/${task}/history`];
 
 beforeAll(async () => {
   writer = await startWriteAgent('read_direct_routes');
@@ -51,7 +51,7 @@ describe('the direct routes', () => {
       expect(line, `access log of ${path}`).toMatchObject({ statusCode: 200, method: 'GET', url: path });
     }
     const { body } = await new HttpClient(reader.agent.url).get('/metrics');
-    for (const route of ['/agents/:id', '/tasks/:id', '/stats']) {
+    for (const route of ['/agents/:id', '/tasks/:id', '/stats', '/agents/:id/history', '/tasks/:id/history']) {
       expect(body).toMatch(new RegExp(`http_request_duration_seconds_count\\{method="GET",route="${route}",status_code="200"\\} [1-9]`));
     }
   });
@@ -68,7 +68,7 @@ describe('the direct routes', () => {
 
   it('share one rate-limit count per subject with the Nest routes: the 6th request is a 429', async () => {
     const http = await client();
-    const paths = [`/agents/${agent}`, '/agents', `/tasks/${task}`, `/agents/${agent}/history`, '/stats'];
+    const paths = [`/agents/${agent}`, '/agents', `/tasks/${task}`, `/tasks/${task}/history`, '/stats'];
     for (const path of paths) expect((await http.get(path)).status, path).toBe(200);
     for (const path of [...direct(), '/tasks']) {
       const refused = await http.get(path);

@@ -14,7 +14,7 @@ import { GetStatsHandler } from './queries/get-stats/get-stats.handler.js';
 import { GetTaskHandler } from './queries/get-task/get-task.handler.js';
 import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler.js';
-import { SingleViewRoutes } from './queries/single-view.routes.js';
+import { LookupRoutes } from './queries/lookup.routes.js';
 import { TasksController } from './queries/tasks.controller.js';
 import { ProjectedViews } from './stores/projected-views.js';
 import { ReadRouter } from './stores/read-router.js';
@@ -40,6 +40,6 @@ const queryHandlers = [
     ProjectionsModule,
   ],
   controllers: [AgentsController, TasksController, HealthController],
-  providers: [...queryHandlers, SingleViewRoutes, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
+  providers: [...queryHandlers, LookupRoutes, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
 })
 export class ReadAgentModule {}

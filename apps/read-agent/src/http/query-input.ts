@@ -3,7 +3,7 @@ import { parsePositionToken, type LogPosition } from '@app/domain';
 import { ParseIdPipe, ProblemException } from '@app/platform';
 
 // The input checks of the query routes, as plain functions: the Nest routes use them
-// through decorators and interceptors, the direct routes (single-view.routes.ts) call them.
+// through decorators and interceptors, the direct routes (lookup.routes.ts) call them.
 
 const parseId = new ParseIdPipe();
 
