@@ -1,34 +1,42 @@
-import type { TaskEvent } from './task-events.js';
+import type { TaskEvent, TaskSubmitted } from './task-events.js';
 import type { TaskState } from './task-state.js';
+
+/** A task as its TaskSubmitted event creates it (without `updatedAt`, which views leave out). */
+export function submittedTask(event: TaskSubmitted): Omit<TaskState, 'updatedAt'> {
+  return {
+    id: event.aggregateId,
+    agentId: event.data.agentId,
+    type: event.data.type,
+    status: 'pending',
+    payload: event.data.payload,
+    result: null,
+    error: null,
+    revision: event.revision,
+    createdAt: event.occurredAt,
+    startedAt: null,
+    completedAt: null,
+  };
+}
+
+export type TaskChange = Pick<TaskState, 'status'> & Partial<Pick<TaskState, 'startedAt' | 'result' | 'error' | 'completedAt'>>;
+
+/** What a later event changes in a task: its status and the fields that go with it. */
+export function taskChangeOf(event: Exclude<TaskEvent, TaskSubmitted>): TaskChange {
+  switch (event.type) {
+    case 'TaskStarted':
+      return { status: 'running', startedAt: event.occurredAt };
+    case 'TaskCompleted':
+      return { status: 'completed', result: event.data.result, completedAt: event.occurredAt };
+    case 'TaskFailed':
+      return { status: 'failed', error: event.data.error, completedAt: event.occurredAt };
+    case 'TaskCancelled':
+      return { status: 'cancelled', completedAt: event.occurredAt };
+  }
+}
 
 /** Folds one event into the task's state. Pure: the same inputs give the same state. */
 export function evolveTask(state: TaskState | null, event: TaskEvent): TaskState {
-  if (event.type === 'TaskSubmitted') {
-    return {
-      id: event.aggregateId,
-      agentId: event.data.agentId,
-      type: event.data.type,
-      status: 'pending',
-      payload: event.data.payload,
-      result: null,
-      error: null,
-      revision: event.revision,
-      createdAt: event.occurredAt,
-      updatedAt: event.occurredAt,
-      startedAt: null,
-      completedAt: null,
-    };
-  }
+  if (event.type === 'TaskSubmitted') return { ...submittedTask(event), updatedAt: event.occurredAt };
   if (!state) throw new Error(`${event.type} cannot apply to a task that was never submitted`);
-  const next = { ...state, revision: event.revision, updatedAt: event.occurredAt };
-  switch (event.type) {
-    case 'TaskStarted':
-      return { ...next, status: 'running', startedAt: event.occurredAt };
-    case 'TaskCompleted':
-      return { ...next, status: 'completed', result: event.data.result, completedAt: event.occurredAt };
-    case 'TaskFailed':
-      return { ...next, status: 'failed', error: event.data.error, completedAt: event.occurredAt };
-    case 'TaskCancelled':
-      return { ...next, status: 'cancelled', completedAt: event.occurredAt };
-  }
+  return { ...state, ...taskChangeOf(event), revision: event.revision, updatedAt: event.occurredAt };
 }
