@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyBatch } from '../../apps/read-agent/src/projections/apply-event.js';
 import { LOG_START } from '../../apps/read-agent/src/projections/event-log.reader.js';
 import { ProjectorLease } from '../../apps/read-agent/src/projections/lease.js';
@@ -66,6 +66,18 @@ describe('projector', () => {
     const views = await expectViewsToMatchPrimary(redis.client, fx.db);
     expect(Object.keys(views.tasks).length).toBeGreaterThanOrEqual(100);
     expect(started.projector.isLeader).toBe(true);
+  });
+
+  it('started while its Redis connection is still opening, waits for it instead of failing a first attempt', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      const started = await startProjector(fx.db, redis.url, { leaseMs: LEASE_MS, startWhileConnecting: true });
+      running.push(started);
+      await until('the projector to hold the lease', () => started.projector.isLeader);
+      expect(warn.mock.calls.filter(([message]) => String(message).includes('projection paused'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('changes nothing when a batch is applied again', async () => {

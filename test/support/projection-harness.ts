@@ -60,10 +60,10 @@ export interface RunningProjector {
 export async function startProjector(
   db: TestDatabase,
   redisUrl: string,
-  options: { leaseMs?: number; pollMs?: number; batchSize?: number } = {},
+  options: { leaseMs?: number; pollMs?: number; batchSize?: number; startWhileConnecting?: boolean } = {},
 ): Promise<RunningProjector> {
   const connection = new RedisConnection({ url: redisUrl });
-  await new Promise((ready) => connection.client!.once('ready', ready));
+  if (!options.startWhileConnecting) await new Promise((ready) => connection.client!.once('ready', ready));
   const source = new EventLogSource(db);
   const log = new EventLogReader(source);
   const projector = new Projector(connection, log, {

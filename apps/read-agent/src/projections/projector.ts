@@ -98,6 +98,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   private async run(): Promise<void> {
     const lease = this.lease!;
     let failures = 0;
+    await this.connected();
     while (this.running) {
       try {
         if (!lease.owner) {
@@ -159,6 +160,20 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
       }
       if (session.atTail && from === 'primary') return committing;
     }
+  }
+
+  /**
+   * At start-up the Redis connection is still opening, and commands fail at once until it
+   * is ready (no offline queue): wait for it quietly, up to the poll interval, rather than
+   * fail and log a first attempt.
+   */
+  private async connected(): Promise<void> {
+    const client = this.redis.client!;
+    if (client.status === 'ready') return;
+    await Promise.race([
+      new Promise<void>((ready) => client.once('ready', () => ready())),
+      this.wakeup!.sleep(this.config.pollMs),
+    ]);
   }
 
   private async openSession(): Promise<Session> {

@@ -32,13 +32,13 @@ export interface DirectRoutesOpenApi {
  */
 @Injectable()
 export class DirectRoutes {
+  private readonly documented: DirectRoutesOpenApi = { paths: {}, models: [] };
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     private readonly rateLimit: SubjectRateLimit,
   ) {}
-
-  private readonly documented: DirectRoutesOpenApi = { paths: {}, models: [] };
 
   /** The registered routes' OpenAPI (paths written as OpenAPI does: `/agents/{id}`). */
   get openApi(): DirectRoutesOpenApi {
