@@ -5,7 +5,7 @@ import { problem, ProblemException } from '@app/platform';
 import { readConfig, type ReadConfig } from '../config/read.config.js';
 import type { ProjectedRead, ProjectionReader } from '../projections/projection-reader.contract.js';
 import { ProjectedViews } from './projected-views.js';
-import { readSourceTotal, type ReadSource, type Sourced } from './read-source.js';
+import { countAnswer, type ReadSource, type Sourced } from './read-source.js';
 import { SqlStores } from './sql-stores.js';
 import { isQueryError, type SqlStore } from './sql-store.js';
 
@@ -110,7 +110,7 @@ export class ReadRouter {
 }
 
 function answered<T>(value: T, source: ReadSource): Sourced<T> {
-  readSourceTotal.inc({ source });
+  countAnswer(source);
   return { value, source };
 }
 

@@ -14,3 +14,14 @@ export const readSourceTotal = new Counter({
   help: 'Query answers by the store they were read from',
   labelNames: ['source'] as const,
 });
+
+const answersBySource = {
+  redis: readSourceTotal.labels({ source: 'redis' }),
+  replica: readSourceTotal.labels({ source: 'replica' }),
+  primary: readSourceTotal.labels({ source: 'primary' }),
+};
+
+/** Counts one answer (by a child per source: no label lookup per answer). */
+export function countAnswer(source: ReadSource): void {
+  answersBySource[source].inc();
+}
