@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { DirectRoutes } from '@app/platform';
 import type { AggregateType } from '../read-model/history.sql.js';
 import { agentEtag, contentEtag, statsEtag, taskEtag } from '../http/etags.js';
@@ -73,7 +73,7 @@ export class LookupRoutes implements OnModuleInit {
       url: `/${kind}s/:id/history`,
       scope: 'queries:read',
       openApi: queryOperation(`${kind}s`, summary, HistorySchema, { byId: true }),
-      handle: async (request: FastifyRequest, reply: FastifyReply) => {
+      handle: async (request, reply) => {
         const { id, minPosition } = lookupInput(request);
         const { value, source } = await this.queryBus.execute(new GetHistoryQuery(kind, id, minPosition));
         return answerFound(request, reply, { value: value && { items: value }, source }, contentEtag, `No ${kind} has the id ${id}.`);
