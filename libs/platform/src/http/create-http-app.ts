@@ -96,6 +96,8 @@ function setUpOpenApi(app: INestApplication, options: HttpAppOptions, direct: Di
     .setTitle(options.title)
     .setDescription(options.description)
     .setVersion('1.0')
+    // Relative to where the document is served, so it holds behind any gateway or host name.
+    .addServer('/')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: direct.models });
