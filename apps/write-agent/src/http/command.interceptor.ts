@@ -7,7 +7,7 @@ import { Idempotency, type IdempotentAnswer } from '../idempotency/idempotency.j
 import { IdempotencyRaceError } from '../idempotency/idempotency-race.error.js';
 import type { CommandAnswer } from './command-answer.dto.js';
 import { commandContextOf } from './command-context.factory.js';
-import { countCommand } from './command-outcomes.js';
+import { countCommand } from '../commands/command-outcomes.js';
 import { commandTypeOf } from './command-type.metadata.js';
 
 /**

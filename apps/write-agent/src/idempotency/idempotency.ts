@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/domain';
 import { problem, ProblemException, toProblem } from '@app/platform';
 import type { CommandResult } from '../commands/command-result.js';
-import { countCommand } from '../http/command-outcomes.js';
+import { countCommand } from '../commands/command-outcomes.js';
 import type { IdempotencyClaim } from './idempotency-claim.js';
 import { IdempotencyKeys, type StoredKey } from './idempotency-keys.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
