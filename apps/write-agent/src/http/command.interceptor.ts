@@ -2,12 +2,12 @@ import { HttpException, Injectable, type CallHandler, type ExecutionContext, typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { defer, lastValueFrom, map, type Observable } from 'rxjs';
 import { DomainError } from '@app/domain';
+import { countCommand } from '../commands/command-outcomes.js';
 import type { CommandResult } from '../commands/command-result.js';
 import { Idempotency, type IdempotentAnswer } from '../idempotency/idempotency.js';
 import { IdempotencyRaceError } from '../idempotency/idempotency-race.error.js';
 import type { CommandAnswer } from './command-answer.dto.js';
 import { commandContextOf } from './command-context.factory.js';
-import { countCommand } from '../commands/command-outcomes.js';
 import { commandTypeOf } from './command-type.metadata.js';
 
 /**
