@@ -46,6 +46,7 @@ export class CommandRunner {
       const loaded = await steps.load(command);
       const before = loaded.state;
       if (before) assertExpectedRevision(before.revision, expectedRevision);
+      // Object.assign, not a spread: TypeScript types the spread of an optional generic as {}.
       const events = steps.decide(command, before, Object.assign({}, loaded.context, { now: new Date() }));
       const after = events.reduce<S | null>(persistence.evolve, before) as S;
       const result = { id: command.id, revision: after.revision, created: before === null, aggregateType: persistence.type };

@@ -11,9 +11,10 @@ import { commandContextOf } from './command-context.factory.js';
 import { commandTypeOf } from './command-type.metadata.js';
 
 /**
- * Around every command route: reads the command headers (before the body is
- * validated), hands the run to Idempotency, counts the outcome, and turns the
- * CommandResult into the HTTP answer, the one place that sets status, ETag and Location.
+ * Around every command route: hands the run to Idempotency, counts the outcome, and
+ * turns the CommandResult into the HTTP answer, the one place that sets status, ETag
+ * and Location. The headers are read here, before the pipes: a stored answer must be
+ * found before the controller runs the command, and Nest runs the pipes just before it.
  */
 @Injectable()
 export class CommandInterceptor implements NestInterceptor<CommandResult, CommandAnswer> {
