@@ -12,9 +12,9 @@ import { UpdateAgentHandler } from './agents/update-agent/update-agent.handler.j
 import { AppendedEvents } from './commands/appended-events.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { HealthController } from './health/health.controller.js';
-import { CommandGateway } from './http/command-gateway.js';
+import { Idempotency } from './idempotency/idempotency.js';
+import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 import { CommandWriter } from './persistence/command-writer.js';
-import { IdempotencyKeys } from './persistence/idempotency-keys.js';
 import { PrimaryPool } from './persistence/primary-pool.js';
 import { StateLoader } from './persistence/state-loader.js';
 import { CancelTaskHandler } from './tasks/cancel-task/cancel-task.handler.js';
@@ -57,7 +57,7 @@ const commandHandlers = [
   controllers: [AgentsController, TasksController, HealthController],
   providers: [
     ...commandHandlers,
-    CommandGateway,
+    Idempotency,
     CommandRunner,
     CommandWriter,
     StateLoader,

@@ -1,5 +1,6 @@
 export * from './shared/domain-error.js';
 export * from './shared/domain-event.js';
+export * from './shared/decision-context.js';
 export * from './shared/expected-revision.js';
 export * from './agents/agent-state.js';
 export * from './agents/agent-events.js';

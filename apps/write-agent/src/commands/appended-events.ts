@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { EVENTS_APPENDED_CHANNEL, RedisConnection } from '@app/platform';
-import type { Appended } from '../persistence/command-writer.js';
+import type { Appended } from '../persistence/appended.js';
 
 const lastPosition = new Gauge({
   name: 'cqrs_event_log_position',

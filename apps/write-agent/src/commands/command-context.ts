@@ -1,3 +1,5 @@
+import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
+
 /** What a command carries besides its own fields: who asked, and under which conditions. */
 export interface CommandContext {
   readonly requestId: string;
@@ -6,10 +8,4 @@ export interface CommandContext {
   readonly expectedRevision?: number;
   /** From Idempotency-Key: the answer is stored in the command's own transaction. */
   readonly idempotency?: IdempotencyClaim;
-}
-
-export interface IdempotencyClaim {
-  readonly subject: string;
-  readonly key: string;
-  readonly fingerprint: string;
 }

@@ -1,8 +1,12 @@
-/** A command's success answer, before HTTP: 201 when it created the aggregate. */
+import type { AggregateType } from '@app/domain';
+
+/** What a command did, in domain terms: the edge turns it into an HTTP answer. */
 export interface CommandResult {
   readonly id: string;
   readonly revision: number;
+  /** The consistency token of the appended events. */
   readonly position: string;
+  /** True when the command created the aggregate. */
   readonly created: boolean;
-  readonly aggregateType: 'agent' | 'task';
+  readonly aggregateType: AggregateType;
 }

@@ -1,20 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { assertExpectedRevision, DomainError, revisionMismatch, type DomainEvent } from '@app/domain';
+import { assertExpectedRevision, DomainError, revisionMismatch, type DecisionContext, type DomainEvent } from '@app/domain';
 import type { AggregatePersistence } from '../persistence/aggregate-persistence.js';
-import { CommandWriter, tokenOf, type Appended } from '../persistence/command-writer.js';
-import { IdempotencyRaceError } from '../persistence/idempotency-race.error.js';
+import { tokenOf, type Appended } from '../persistence/appended.js';
+import { CommandWriter } from '../persistence/command-writer.js';
 import { violatedUniqueConstraint } from '../persistence/postgres-errors.js';
 import { AppendedEvents } from './appended-events.js';
-import type { CommandContext } from './command-context.js';
 import type { CommandResult } from './command-result.js';
+import type { RunnableCommand } from './command-type.js';
 
 const MAX_ATTEMPTS = 10;
 
-export interface CommandSteps<S, E> {
-  /** The state the decision needs; null when the aggregate does not exist. */
-  load(): Promise<S | null>;
-  /** The pure domain decision; throws a DomainError to refuse. */
-  decide(state: S | null): E[];
+/** What a command's decision reads: the aggregate's state (null when absent), and more if it needs it. */
+export interface Loaded<S, X extends object> {
+  readonly state: S | null;
+  /** The rest of the decider's context, e.g. the agent a task is submitted to. */
+  readonly context?: X;
+}
+
+export interface CommandSteps<C extends RunnableCommand, S, E, X extends object> {
+  load(command: C): Promise<Loaded<S, X>>;
+  /** The pure domain decider; throws a DomainError to refuse. */
+  decide(command: C, state: S | null, context: DecisionContext & NoInfer<Partial<X>>): E[];
 }
 
 /**
@@ -30,44 +36,43 @@ export class CommandRunner {
     private readonly appendedEvents: AppendedEvents,
   ) {}
 
-  async run<S extends { revision: number }, E extends DomainEvent>(
+  async run<C extends RunnableCommand, S extends { revision: number }, E extends DomainEvent, X extends object = object>(
+    command: C,
     persistence: AggregatePersistence<S, E>,
-    id: string,
-    command: string,
-    context: CommandContext,
-    steps: CommandSteps<S, E>,
+    steps: CommandSteps<NoInfer<C>, S, E, X>,
   ): Promise<CommandResult> {
+    const { expectedRevision } = command.context;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const before = await steps.load();
-      if (before) assertExpectedRevision(before.revision, context.expectedRevision);
-      const events = steps.decide(before);
+      const loaded = await steps.load(command);
+      const before = loaded.state;
+      if (before) assertExpectedRevision(before.revision, expectedRevision);
+      // Object.assign, not a spread: TypeScript types the spread of an optional generic as {}.
+      const events = steps.decide(command, before, Object.assign({}, loaded.context, { now: new Date() }));
       const after = events.reduce<S | null>(persistence.evolve, before) as S;
-      const appended = await this.save(persistence, before, after, events, context, command);
+      const result = { id: command.id, revision: after.revision, created: before === null, aggregateType: persistence.type };
+      const appended = await this.save(persistence, command, before, after, events, result);
       if (appended) {
         this.appendedEvents.notify(appended);
-        const created = before === null;
-        return { id, revision: after.revision, position: tokenOf(appended), created, aggregateType: persistence.type };
+        return { ...result, position: tokenOf(appended) };
       }
-      if (context.expectedRevision !== undefined) throw revisionMismatch(context.expectedRevision);
+      if (expectedRevision !== undefined) throw revisionMismatch(expectedRevision);
     }
     throw new DomainError('concurrent_modification', 'conflict', 'The aggregate kept changing while this command ran; retry the request.');
   }
 
   private async save<S extends { revision: number }, E extends DomainEvent>(
     persistence: AggregatePersistence<S, E>,
+    command: RunnableCommand,
     before: S | null,
     after: S,
     events: E[],
-    context: CommandContext,
-    command: string,
+    result: Omit<CommandResult, 'position'>,
   ): Promise<Appended | null> {
     const change = before ? persistence.update(before, after) : persistence.insert(after);
-    const answer = { status: before ? 200 : 201, id: events[0].aggregateId, revision: after.revision, aggregateType: persistence.type };
     try {
-      return await this.writer.write(change, events, context, command, answer);
+      return await this.writer.write(change, events, command, result);
     } catch (error) {
       const constraint = violatedUniqueConstraint(error);
-      if (constraint === 'idempotency_keys_pkey') throw new IdempotencyRaceError();
       throw (constraint && persistence.uniqueViolation(constraint, after)) || error;
     }
   }

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ANONYMOUS, ProblemException } from '@app/platform';
-import type { CommandContext, IdempotencyClaim } from '../commands/command-context.js';
+import type { CommandContext } from '../commands/command-context.js';
+import { idempotencyClaimOf } from '../idempotency/idempotency-claim.js';
 
 const STRONG_TAG = /^"(\d{1,9})"$/;
 
-function header(request: FastifyRequest, name: string): string | undefined {
+/** A header's value; a header sent twice is refused rather than guessed at. */
+export function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   if (Array.isArray(value)) {
     throw ProblemException.badRequest(`Send the ${name} header once.`, [{ field: name, message: 'must be sent once' }], 'invalid-header');
@@ -14,7 +15,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 function expectedRevisionOf(request: FastifyRequest): number | undefined {
-  const value = header(request, 'if-match');
+  const value = singleHeader(request, 'if-match');
   if (value === undefined) return undefined;
   const match = STRONG_TAG.exec(value.trim());
   if (!match) {
@@ -25,27 +26,21 @@ function expectedRevisionOf(request: FastifyRequest): number | undefined {
   return Number(match[1]);
 }
 
-function idempotencyClaimOf(request: FastifyRequest, subject: string): IdempotencyClaim | undefined {
-  const key = header(request, 'idempotency-key');
-  if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > 255) {
-    throw ProblemException.badRequest('Idempotency-Key must be 1 to 255 characters long.', [
-      { field: 'idempotency-key', message: 'must be 1 to 255 characters long' },
-    ], 'invalid-header');
-  }
-  const fingerprint = createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? {})}`)
-    .digest('hex');
-  return { subject, key, fingerprint };
-}
+// Read by the command interceptor and by @CommandCtx() alike: the headers are parsed once.
+const contexts = new WeakMap<FastifyRequest, CommandContext>();
 
-/** The command context of a request: who, its request id, If-Match and Idempotency-Key. */
+/** The command context of a request: who, its request id, If-Match and Idempotency-Key; 400 on a bad header. */
 export function commandContextOf(request: FastifyRequest): CommandContext {
-  const subject = (request.principal ?? ANONYMOUS).subject;
-  return {
-    requestId: String(request.id),
-    subject,
-    expectedRevision: expectedRevisionOf(request),
-    idempotency: idempotencyClaimOf(request, subject),
-  };
+  let context = contexts.get(request);
+  if (!context) {
+    const subject = (request.principal ?? ANONYMOUS).subject;
+    context = {
+      requestId: String(request.id),
+      subject,
+      expectedRevision: expectedRevisionOf(request),
+      idempotency: idempotencyClaimOf(request, subject, singleHeader(request, 'idempotency-key')),
+    };
+    contexts.set(request, context);
+  }
+  return context;
 }

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { formatPositionToken, type DomainEvent } from '@app/domain';
+import type { DomainEvent } from '@app/domain';
+import type { CommandResult } from '../commands/command-result.js';
+import type { RunnableCommand } from '../commands/command-type.js';
+import { IdempotencyKeys } from '../idempotency/idempotency-keys.js';
+import { IdempotencyRaceError } from '../idempotency/idempotency-race.error.js';
+import type { Appended } from './appended.js';
 import { PrimaryPool } from './primary-pool.js';
-import type { CommandContext } from '../commands/command-context.js';
 
 export interface StateChange {
   /**
@@ -12,15 +16,6 @@ export interface StateChange {
   params: unknown[];
 }
 
-export interface Appended {
-  txId: string;
-  position: string;
-}
-
-/** The consistency token a client gets for an appended command. */
-export const tokenOf = (appended: Appended): string =>
-  formatPositionToken({ txId: BigInt(appended.txId), position: BigInt(appended.position) });
-
 /**
  * Writes a command's effect as ONE statement, so it commits or fails whole without an
  * explicit transaction and in a single round trip: the state change, the events (only
@@ -28,20 +23,26 @@ export const tokenOf = (appended: Appended): string =>
  */
 @Injectable()
 export class CommandWriter {
-  constructor(private readonly db: PrimaryPool) {}
+  constructor(
+    private readonly db: PrimaryPool,
+    private readonly idempotencyKeys: IdempotencyKeys,
+  ) {}
 
-  /** Resolves null when the state change's guard matched no row (a concurrent change). */
+  /**
+   * Resolves null when the state change's guard matched no row (a concurrent change);
+   * rejects with an IdempotencyRaceError when another request took the Idempotency-Key.
+   */
   async write(
     change: StateChange,
     events: DomainEvent[],
-    context: CommandContext,
-    command: string,
-    answer: { status: number; id: string; revision: number; aggregateType: string },
+    command: RunnableCommand,
+    result: Omit<CommandResult, 'position'>,
   ): Promise<Appended | null> {
+    const { context } = command;
     const params = [...change.params];
     const param = (value: unknown) => `$${params.push(value)}`;
     const eventRows = param(JSON.stringify(events));
-    const metadata = param(JSON.stringify({ requestId: context.requestId, subject: context.subject, command }));
+    const metadata = param(JSON.stringify({ requestId: context.requestId, subject: context.subject, command: command.type }));
 
     let sql = `
       WITH ${change.ctes},
@@ -55,22 +56,18 @@ export class CommandWriter {
       ),
       last AS (SELECT position, tx_id FROM appended ORDER BY position DESC LIMIT 1)`;
 
-    const claim = context.idempotency;
-    if (claim) {
+    if (context.idempotency) {
       sql += `,
-      answer AS (
-        INSERT INTO idempotency_keys (subject, key, request_hash, status_code, response)
-        SELECT ${param(claim.subject)}, ${param(claim.key)}, ${param(claim.fingerprint)}, ${param(answer.status)},
-          jsonb_build_object('id', ${param(answer.id)}::text, 'revision', ${param(answer.revision)}::int,
-                             'aggregateType', ${param(answer.aggregateType)}::text,
-                             'txId', tx_id::text, 'position', position::text)
-        FROM last
-      )`;
+      ${this.idempotencyKeys.successCte(context.idempotency, result, 'last', param)}`;
     }
     sql += `
       SELECT position::text AS position, tx_id::text AS "txId" FROM last`;
 
-    const rows = await this.db.query<Appended>(sql, params);
-    return rows[0] ?? null;
+    try {
+      const rows = await this.db.query<Appended>(sql, params);
+      return rows[0] ?? null;
+    } catch (error) {
+      throw IdempotencyRaceError.of(error) ?? error;
+    }
   }
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Param } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ParseIdPipe, RequiredScope } from '@app/platform';
-import { CreateCommand, PostChangeCommand } from '../http/command-route.decorator.js';
-import { CommandGateway } from '../http/command-gateway.js';
+import type { CommandContext } from '../commands/command-context.js';
+import { CommandCtx } from '../http/command-ctx.decorator.js';
+import { CreateCommand, PostCommand } from '../http/command-route.decorator.js';
 import { NoBodyDto } from '../http/no-body.dto.js';
 import { CancelTaskCommand } from './cancel-task/cancel-task.command.js';
 import { CancelTaskDto } from './cancel-task/cancel-task.dto.js';
@@ -16,41 +17,36 @@ import { StartTaskCommand } from './start-task/start-task.command.js';
 import { SubmitTaskCommand } from './submit-task/submit-task.command.js';
 import { SubmitTaskDto } from './submit-task/submit-task.dto.js';
 
-type Reply = FastifyReply;
-
 @ApiTags('tasks')
 @ApiBearerAuth()
 @RequiredScope('commands:write')
 @Controller('tasks')
 export class TasksController {
-  constructor(private readonly gateway: CommandGateway) {}
+  constructor(private readonly commandBus: CommandBus) {}
 
-  @Post()
-  @CreateCommand('SubmitTask: submit a task to an active agent (status pending)')
-  submit(@Body() body: SubmitTaskDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
+  @CreateCommand(SubmitTaskCommand, 'submit a task to an active agent (status pending)')
+  submit(@Body() body: SubmitTaskDto, @CommandCtx() context: CommandContext) {
     const id = body.id ?? randomUUID();
-    return this.gateway.execute('SubmitTask', request, reply, (context) =>
-      new SubmitTaskCommand(id, body.agentId, body.type, body.payload ?? {}, context),
-    );
+    return this.commandBus.execute(new SubmitTaskCommand(id, body.agentId, body.type, body.payload ?? {}, context));
   }
 
-  @PostChangeCommand(':id/start', 'StartTask: pending -> running')
-  start(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
-    return this.gateway.execute('StartTask', request, reply, (context) => new StartTaskCommand(id, context));
+  @PostCommand(':id/start', StartTaskCommand, 'pending -> running')
+  start(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @CommandCtx() context: CommandContext) {
+    return this.commandBus.execute(new StartTaskCommand(id, context));
   }
 
-  @PostChangeCommand(':id/complete', 'CompleteTask: running -> completed, with an optional result')
-  complete(@Param('id', ParseIdPipe) id: string, @Body() body: CompleteTaskDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
-    return this.gateway.execute('CompleteTask', request, reply, (context) => new CompleteTaskCommand(id, body.result ?? null, context));
+  @PostCommand(':id/complete', CompleteTaskCommand, 'running -> completed, with an optional result')
+  complete(@Param('id', ParseIdPipe) id: string, @Body() body: CompleteTaskDto, @CommandCtx() context: CommandContext) {
+    return this.commandBus.execute(new CompleteTaskCommand(id, body.result ?? null, context));
   }
 
-  @PostChangeCommand(':id/fail', 'FailTask: running -> failed, with the error text')
-  fail(@Param('id', ParseIdPipe) id: string, @Body() body: FailTaskDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
-    return this.gateway.execute('FailTask', request, reply, (context) => new FailTaskCommand(id, body.error, context));
+  @PostCommand(':id/fail', FailTaskCommand, 'running -> failed, with the error text')
+  fail(@Param('id', ParseIdPipe) id: string, @Body() body: FailTaskDto, @CommandCtx() context: CommandContext) {
+    return this.commandBus.execute(new FailTaskCommand(id, body.error, context));
   }
 
-  @PostChangeCommand(':id/cancel', 'CancelTask: pending|running -> cancelled')
-  cancel(@Param('id', ParseIdPipe) id: string, @Body() body: CancelTaskDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
-    return this.gateway.execute('CancelTask', request, reply, (context) => new CancelTaskCommand(id, body.reason ?? null, context));
+  @PostCommand(':id/cancel', CancelTaskCommand, 'pending|running -> cancelled')
+  cancel(@Param('id', ParseIdPipe) id: string, @Body() body: CancelTaskDto, @CommandCtx() context: CommandContext) {
+    return this.commandBus.execute(new CancelTaskCommand(id, body.reason ?? null, context));
   }
 }

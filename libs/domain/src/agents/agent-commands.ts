@@ -9,12 +9,13 @@ export type RegisterAgent = {
 };
 export type UpdateAgent = {
   type: 'UpdateAgent';
+  id: string;
   name?: string;
   version?: string;
   config?: JsonObject;
 };
-export type PauseAgent = { type: 'PauseAgent' };
-export type ResumeAgent = { type: 'ResumeAgent' };
-export type RetireAgent = { type: 'RetireAgent' };
+export type PauseAgent = { type: 'PauseAgent'; id: string };
+export type ResumeAgent = { type: 'ResumeAgent'; id: string };
+export type RetireAgent = { type: 'RetireAgent'; id: string };
 
 export type AgentCommand = RegisterAgent | UpdateAgent | PauseAgent | ResumeAgent | RetireAgent;

@@ -13,7 +13,7 @@ import { deciderSpec, historyOf } from '../testing/given.js';
 const AGENT_ID = '0b8a5e52-6f0e-4d4a-9a35-3f1f2c7d9e10';
 const NOW = new Date('2024-02-01T12:00:00.000Z');
 
-const given = deciderSpec(evolveAgent, (state, command: AgentCommand) => decideAgent(state, command, NOW, AGENT_ID));
+const given = deciderSpec(evolveAgent, (state, command: AgentCommand) => decideAgent(command, state, { now: NOW }));
 const agent = historyOf<AgentEvent>('agent', AGENT_ID);
 const registered = { type: 'AgentRegistered', data: { name: 'crawler', version: '1.0.0', config: { depth: 2 } } } as const;
 
@@ -27,10 +27,10 @@ const histories: Record<Status, AgentEvent[]> = {
 
 const commands = {
   RegisterAgent: { type: 'RegisterAgent', id: AGENT_ID, name: 'indexer', version: '2.0.0', config: {} },
-  UpdateAgent: { type: 'UpdateAgent', version: '1.1.0' },
-  PauseAgent: { type: 'PauseAgent' },
-  ResumeAgent: { type: 'ResumeAgent' },
-  RetireAgent: { type: 'RetireAgent' },
+  UpdateAgent: { type: 'UpdateAgent', id: AGENT_ID, version: '1.1.0' },
+  PauseAgent: { type: 'PauseAgent', id: AGENT_ID },
+  ResumeAgent: { type: 'ResumeAgent', id: AGENT_ID },
+  RetireAgent: { type: 'RetireAgent', id: AGENT_ID },
 } satisfies Record<AgentCommand['type'], AgentCommand>;
 type CommandName = keyof typeof commands;
 
@@ -87,14 +87,14 @@ describe('decideAgent', () => {
 
   it('puts only the fields it names in an update, and replaces the config whole', () => {
     given(histories.active)
-      .when({ type: 'UpdateAgent', name: 'crawler-2', config: { depth: 5 } })
+      .when({ type: 'UpdateAgent', id: AGENT_ID, name: 'crawler-2', config: { depth: 5 } })
       .then([emitted(2, { type: 'AgentUpdated', data: { name: 'crawler-2', config: { depth: 5 } } })]);
   });
 
   it.each(['active', 'paused'] as const)('refuses to retire a %s agent that still has open tasks', (status) => {
     // No agent event counts tasks: the caller supplies openTasks, so the test does too.
     const state: AgentState = { ...histories[status].reduce<AgentState | null>(evolveAgent, null)!, openTasks: 2 };
-    expect(() => decideAgent(state, commands.RetireAgent, NOW)).toThrow(
+    expect(() => decideAgent(commands.RetireAgent, state, { now: NOW })).toThrow(
       expect.objectContaining({ code: 'agent_has_open_tasks', kind: 'conflict', message: expect.stringContaining('2') }),
     );
   });

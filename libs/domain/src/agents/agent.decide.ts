@@ -1,3 +1,4 @@
+import type { DecisionContext } from '../shared/decision-context.js';
 import type { AgentCommand } from './agent-commands.js';
 import type { AgentEvent } from './agent-events.js';
 import type { AgentState, AgentStatus } from './agent-state.js';
@@ -22,13 +23,8 @@ const VERBS = { UpdateAgent: 'update', PauseAgent: 'pause', ResumeAgent: 'resume
  * Decides which events follow from a command, or throws a DomainError.
  * `state` is null when no agent with the command's id exists.
  */
-export function decideAgent(
-  state: AgentState | null,
-  command: AgentCommand,
-  now: Date,
-  aggregateId = state?.id,
-): AgentEvent[] {
-  const occurredAt = now.toISOString();
+export function decideAgent(command: AgentCommand, state: AgentState | null, context: DecisionContext): AgentEvent[] {
+  const occurredAt = context.now.toISOString();
 
   if (command.type === 'RegisterAgent') {
     if (state) throw agentAlreadyExists(command.id);
@@ -38,7 +34,7 @@ export function decideAgent(
     ];
   }
 
-  if (!state) throw agentNotFound(aggregateId ?? 'unknown');
+  if (!state) throw agentNotFound(command.id);
   if (!ALLOWED_FROM[command.type].includes(state.status)) {
     throw agentTransitionRefused(VERBS[command.type], state.status);
   }

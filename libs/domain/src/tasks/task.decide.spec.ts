@@ -28,7 +28,7 @@ const retiredAgent = agentFrom(agentEvents(agentRegistered, { type: 'AgentRetire
 /** The agent is what the handler would load for the task; an active one unless a spec says otherwise. */
 const given = (events: TaskEvent[], { agent }: { agent?: AgentState | null } = { agent: activeAgent }) =>
   deciderSpec(evolveTask, (state, command: TaskCommand) =>
-    decideTask(state, command, { now: NOW, agent, aggregateId: TASK_ID }),
+    decideTask(command, state, { now: NOW, agent }),
   )(events);
 
 const task = historyOf<TaskEvent>('task', TASK_ID);
@@ -47,10 +47,10 @@ const histories: Record<Status, TaskEvent[]> = {
 
 const commands = {
   SubmitTask: { type: 'SubmitTask', id: TASK_ID, agentId: AGENT_ID, taskType: 'crawl.site', payload: { depth: 1 } },
-  StartTask: { type: 'StartTask' },
-  CompleteTask: { type: 'CompleteTask', result: { pages: 7 } },
-  FailTask: { type: 'FailTask', error: 'robots.txt forbids it' },
-  CancelTask: { type: 'CancelTask', reason: 'no longer needed' },
+  StartTask: { type: 'StartTask', id: TASK_ID },
+  CompleteTask: { type: 'CompleteTask', id: TASK_ID, result: { pages: 7 } },
+  FailTask: { type: 'FailTask', id: TASK_ID, error: 'robots.txt forbids it' },
+  CancelTask: { type: 'CancelTask', id: TASK_ID, reason: 'no longer needed' },
 } satisfies Record<TaskCommand['type'], TaskCommand>;
 type CommandName = keyof typeof commands;
 
@@ -128,13 +128,13 @@ describe('decideTask', () => {
 
   it('keeps a null reason when a task is cancelled without one', () => {
     given(histories.pending)
-      .when({ type: 'CancelTask', reason: null })
+      .when({ type: 'CancelTask', id: TASK_ID, reason: null })
       .then([emitted(2, { type: 'TaskCancelled', data: { agentId: AGENT_ID, reason: null } })]);
   });
 
   it('records a null result when a task is completed without one', () => {
     given(histories.running)
-      .when({ type: 'CompleteTask', result: null })
+      .when({ type: 'CompleteTask', id: TASK_ID, result: null })
       .then([emitted(3, { type: 'TaskCompleted', data: { agentId: AGENT_ID, result: null } })]);
   });
 });

@@ -1,4 +1,5 @@
 import type { AgentState } from '../agents/agent-state.js';
+import type { DecisionContext } from '../shared/decision-context.js';
 import type { TaskCommand } from './task-commands.js';
 import type { TaskEvent } from './task-events.js';
 import type { TaskState, TaskStatus } from './task-state.js';
@@ -32,16 +33,16 @@ export function agentAcceptsTasks(agent: Pick<AgentState, 'status'>): boolean {
   return agent.status === 'active';
 }
 
+export interface TaskDecisionContext extends DecisionContext {
+  /** The agent a SubmitTask targets, null when it does not exist; the other commands ignore it. */
+  readonly agent?: AgentState | null;
+}
+
 /**
  * Decides which events follow from a task command, or throws a DomainError.
- * `state` is null when no task with that id exists; SubmitTask also needs the
- * agent it targets (null when that agent does not exist).
+ * `state` is null when no task with the command's id exists.
  */
-export function decideTask(
-  state: TaskState | null,
-  command: TaskCommand,
-  context: { now: Date; agent?: AgentState | null; aggregateId?: string },
-): TaskEvent[] {
+export function decideTask(command: TaskCommand, state: TaskState | null, context: TaskDecisionContext): TaskEvent[] {
   const occurredAt = context.now.toISOString();
 
   if (command.type === 'SubmitTask') {
@@ -55,7 +56,7 @@ export function decideTask(
     ];
   }
 
-  if (!state) throw taskNotFound(context.aggregateId ?? 'unknown');
+  if (!state) throw taskNotFound(command.id);
   if (!ALLOWED_FROM[command.type].includes(state.status)) {
     throw taskTransitionRefused(VERBS[command.type], state.status);
   }

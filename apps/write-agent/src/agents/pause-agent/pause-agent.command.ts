@@ -1,10 +1,14 @@
 import { Command } from '@nestjs/cqrs';
+import type { PauseAgent } from '@app/domain';
 import type { CommandContext } from '../../commands/command-context.js';
 import type { CommandResult } from '../../commands/command-result.js';
 
-export class PauseAgentCommand extends Command<CommandResult> {
+export class PauseAgentCommand extends Command<CommandResult> implements PauseAgent {
+  static readonly type = 'PauseAgent';
+  readonly type = PauseAgentCommand.type;
+
   constructor(
-    readonly agentId: string,
+    readonly id: string,
     readonly context: CommandContext,
   ) {
     super();

@@ -12,10 +12,10 @@ export class PauseAgentHandler implements ICommandHandler<PauseAgentCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ agentId, context }: PauseAgentCommand) {
-    return this.runner.run(agentPersistence, agentId, 'PauseAgent', context, {
-      load: () => this.states.agent(agentId),
-      decide: (state) => decideAgent(state, { type: 'PauseAgent' }, new Date(), agentId),
+  execute(command: PauseAgentCommand) {
+    return this.runner.run(command, agentPersistence, {
+      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      decide: decideAgent,
     });
   }
 }

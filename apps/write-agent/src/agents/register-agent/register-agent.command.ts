@@ -1,9 +1,12 @@
 import { Command } from '@nestjs/cqrs';
-import type { JsonObject } from '@app/domain';
+import type { JsonObject, RegisterAgent } from '@app/domain';
 import type { CommandContext } from '../../commands/command-context.js';
 import type { CommandResult } from '../../commands/command-result.js';
 
-export class RegisterAgentCommand extends Command<CommandResult> {
+export class RegisterAgentCommand extends Command<CommandResult> implements RegisterAgent {
+  static readonly type = 'RegisterAgent';
+  readonly type = RegisterAgentCommand.type;
+
   constructor(
     readonly id: string,
     readonly name: string,

@@ -8,11 +8,11 @@ import { RegisterAgentCommand } from './register-agent.command.js';
 export class RegisterAgentHandler implements ICommandHandler<RegisterAgentCommand> {
   constructor(private readonly runner: CommandRunner) {}
 
-  execute({ id, name, version, config, context }: RegisterAgentCommand) {
-    return this.runner.run(agentPersistence, id, 'RegisterAgent', context, {
+  execute(command: RegisterAgentCommand) {
+    return this.runner.run(command, agentPersistence, {
       // A taken id is found by the primary key on insert, saving a round trip.
-      load: () => Promise.resolve(null),
-      decide: (state) => decideAgent(state, { type: 'RegisterAgent', id, name, version, config }, new Date()),
+      load: async () => ({ state: null }),
+      decide: decideAgent,
     });
   }
 }

@@ -12,10 +12,10 @@ export class ResumeAgentHandler implements ICommandHandler<ResumeAgentCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ agentId, context }: ResumeAgentCommand) {
-    return this.runner.run(agentPersistence, agentId, 'ResumeAgent', context, {
-      load: () => this.states.agent(agentId),
-      decide: (state) => decideAgent(state, { type: 'ResumeAgent' }, new Date(), agentId),
+  execute(command: ResumeAgentCommand) {
+    return this.runner.run(command, agentPersistence, {
+      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      decide: decideAgent,
     });
   }
 }

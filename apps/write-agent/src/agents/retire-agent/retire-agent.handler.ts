@@ -12,10 +12,10 @@ export class RetireAgentHandler implements ICommandHandler<RetireAgentCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ agentId, context }: RetireAgentCommand) {
-    return this.runner.run(agentPersistence, agentId, 'RetireAgent', context, {
-      load: () => this.states.agent(agentId),
-      decide: (state) => decideAgent(state, { type: 'RetireAgent' }, new Date(), agentId),
+  execute(command: RetireAgentCommand) {
+    return this.runner.run(command, agentPersistence, {
+      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      decide: decideAgent,
     });
   }
 }

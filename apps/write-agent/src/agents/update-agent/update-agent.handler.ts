@@ -12,10 +12,10 @@ export class UpdateAgentHandler implements ICommandHandler<UpdateAgentCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ agentId, changes, context }: UpdateAgentCommand) {
-    return this.runner.run(agentPersistence, agentId, 'UpdateAgent', context, {
-      load: () => this.states.agent(agentId),
-      decide: (state) => decideAgent(state, { type: 'UpdateAgent', ...changes }, new Date(), agentId),
+  execute(command: UpdateAgentCommand) {
+    return this.runner.run(command, agentPersistence, {
+      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      decide: decideAgent,
     });
   }
 }

@@ -12,10 +12,10 @@ export class CancelTaskHandler implements ICommandHandler<CancelTaskCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ taskId, reason, context }: CancelTaskCommand) {
-    return this.runner.run(taskPersistence, taskId, 'CancelTask', context, {
-      load: () => this.states.task(taskId),
-      decide: (state) => decideTask(state, { type: 'CancelTask', reason }, { now: new Date(), aggregateId: taskId }),
+  execute(command: CancelTaskCommand) {
+    return this.runner.run(command, taskPersistence, {
+      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      decide: decideTask,
     });
   }
 }

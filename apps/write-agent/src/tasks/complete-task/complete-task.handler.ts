@@ -12,10 +12,10 @@ export class CompleteTaskHandler implements ICommandHandler<CompleteTaskCommand>
     private readonly states: StateLoader,
   ) {}
 
-  execute({ taskId, result, context }: CompleteTaskCommand) {
-    return this.runner.run(taskPersistence, taskId, 'CompleteTask', context, {
-      load: () => this.states.task(taskId),
-      decide: (state) => decideTask(state, { type: 'CompleteTask', result }, { now: new Date(), aggregateId: taskId }),
+  execute(command: CompleteTaskCommand) {
+    return this.runner.run(command, taskPersistence, {
+      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      decide: decideTask,
     });
   }
 }

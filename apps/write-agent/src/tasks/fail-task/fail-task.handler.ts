@@ -12,10 +12,10 @@ export class FailTaskHandler implements ICommandHandler<FailTaskCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ taskId, error, context }: FailTaskCommand) {
-    return this.runner.run(taskPersistence, taskId, 'FailTask', context, {
-      load: () => this.states.task(taskId),
-      decide: (state) => decideTask(state, { type: 'FailTask', error }, { now: new Date(), aggregateId: taskId }),
+  execute(command: FailTaskCommand) {
+    return this.runner.run(command, taskPersistence, {
+      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      decide: decideTask,
     });
   }
 }

@@ -12,10 +12,10 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ taskId, context }: StartTaskCommand) {
-    return this.runner.run(taskPersistence, taskId, 'StartTask', context, {
-      load: () => this.states.task(taskId),
-      decide: (state) => decideTask(state, { type: 'StartTask' }, { now: new Date(), aggregateId: taskId }),
+  execute(command: StartTaskCommand) {
+    return this.runner.run(command, taskPersistence, {
+      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      decide: decideTask,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decideTask, type AgentState } from '@app/domain';
+import { decideTask } from '@app/domain';
 import { CommandRunner } from '../../commands/command-runner.js';
 import { StateLoader } from '../../persistence/state-loader.js';
 import { taskPersistence } from '../../persistence/task.persistence.js';
@@ -12,16 +12,11 @@ export class SubmitTaskHandler implements ICommandHandler<SubmitTaskCommand> {
     private readonly states: StateLoader,
   ) {}
 
-  execute({ id, agentId, taskType, payload, context }: SubmitTaskCommand) {
-    let agent: AgentState | null = null;
-    return this.runner.run(taskPersistence, id, 'SubmitTask', context, {
-      // The decision depends on the agent; a taken task id is found by the primary key.
-      load: async () => {
-        agent = await this.states.agent(agentId);
-        return null;
-      },
-      decide: (state) =>
-        decideTask(state, { type: 'SubmitTask', id, agentId, taskType, payload }, { now: new Date(), agent }),
+  execute(command: SubmitTaskCommand) {
+    return this.runner.run(command, taskPersistence, {
+      // The decision reads the agent; a taken task id is found by the primary key on insert.
+      load: async ({ agentId }) => ({ state: null, context: { agent: await this.states.agent(agentId) } }),
+      decide: decideTask,
     });
   }
 }

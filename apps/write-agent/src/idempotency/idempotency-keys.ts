@@ -1,0 +1,82 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { ProblemDetails } from '@app/platform';
+import type { CommandResult } from '../commands/command-result.js';
+import { PrimaryPool } from '../persistence/primary-pool.js';
+import type { IdempotencyClaim } from './idempotency-claim.js';
+import { decodeStoredAnswer, encodeRefusal, encodeSuccessSql, type StoredAnswer } from './stored-answer.codec.js';
+
+/** Keys are kept at least this long (the contract promises 24 hours), then purged. */
+const RETENTION_HOURS = 24;
+const PURGE_EVERY_MS = 15 * 60_000;
+
+export interface StoredKey {
+  /** What the first request stood for: a repeat with another fingerprint is refused. */
+  readonly fingerprint: string;
+  readonly answer: StoredAnswer;
+}
+
+/**
+ * The idempotency_keys table: every statement on it is here. A success's answer is
+ * written by the command's own statement, from the CTE this class gives the writer.
+ */
+@Injectable()
+export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('IdempotencyKeys');
+  private purgeTimer?: NodeJS.Timeout;
+
+  constructor(private readonly db: PrimaryPool) {}
+
+  async find(claim: IdempotencyClaim): Promise<StoredKey | null> {
+    const [row] = await this.db.query<{ fingerprint: string; status: number; response: unknown }>(
+      `SELECT request_hash AS fingerprint, status_code AS status, response
+       FROM idempotency_keys WHERE subject = $1 AND key = $2`,
+      [claim.subject, claim.key],
+    );
+    return row ? { fingerprint: row.fingerprint, answer: decodeStoredAnswer(row.status, row.response) } : null;
+  }
+
+  /** Stores a refusal; false when a concurrent request with the key stored first. */
+  async storeRefusal(claim: IdempotencyClaim, problem: ProblemDetails): Promise<boolean> {
+    const { status, response } = encodeRefusal(problem);
+    const inserted = await this.db.query(
+      `INSERT INTO idempotency_keys (subject, key, request_hash, status_code, response)
+       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING 1`,
+      [claim.subject, claim.key, claim.fingerprint, status, response],
+    );
+    return inserted.length === 1;
+  }
+
+  /**
+   * The CTE that stores a success's answer in the command's statement, reading the
+   * appended events' tx_id and position from the CTE `from`. With the key already taken
+   * the whole statement fails on idempotency_keys_pkey, so nothing of the command is kept.
+   */
+  successCte(claim: IdempotencyClaim, result: Omit<CommandResult, 'position'>, from: string, param: (value: unknown) => string): string {
+    const { status, response } = encodeSuccessSql(result, { txId: 'tx_id', position: 'position' }, param);
+    return `answer AS (
+        INSERT INTO idempotency_keys (subject, key, request_hash, status_code, response)
+        SELECT ${param(claim.subject)}, ${param(claim.key)}, ${param(claim.fingerprint)}, ${status}, ${response}
+        FROM ${from}
+      )`;
+  }
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
+  }
+
+  private async purge(): Promise<void> {
+    try {
+      await this.db.query(
+        `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
+        [RETENTION_HOURS],
+      );
+    } catch (error) {
+      this.logger.warn(`purge of old idempotency keys failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@app/domain';
+import { problem, ProblemException, toProblem } from '@app/platform';
+import type { CommandResult } from '../commands/command-result.js';
+import { countCommand } from '../commands/command-outcomes.js';
+import type { IdempotencyClaim } from './idempotency-claim.js';
+import { IdempotencyKeys, type StoredKey } from './idempotency-keys.js';
+import { IdempotencyRaceError } from './idempotency-race.error.js';
+
+export interface IdempotentAnswer {
+  readonly result: CommandResult;
+  /** True when this is the stored first answer, not a new run. */
+  readonly replayed: boolean;
+}
+
+const REPLAYED = { 'Idempotent-Replayed': 'true' };
+
+/**
+ * Idempotency-Key, end to end: a key already answered replays its first answer (a
+ * refusal too) without running the command; a refusal is stored after the fact, a
+ * success by the command's own statement (IdempotencyKeys.successCte); a request that
+ * loses the race for a key replays the winner's answer.
+ */
+@Injectable()
+export class Idempotency {
+  constructor(private readonly keys: IdempotencyKeys) {}
+
+  async execute(command: string, claim: IdempotencyClaim | undefined, run: () => Promise<CommandResult>): Promise<IdempotentAnswer> {
+    if (!claim) return { result: await run(), replayed: false };
+    const stored = await this.keys.find(claim);
+    if (stored) return this.replay(command, claim, stored);
+    try {
+      return { result: await run(), replayed: false };
+    } catch (error) {
+      if (error instanceof IdempotencyRaceError) return this.replay(command, claim, await this.storedAfterRace(claim));
+      if (error instanceof DomainError && !(await this.keys.storeRefusal(claim, toProblem(error).body))) {
+        return this.replay(command, claim, await this.storedAfterRace(claim));
+      }
+      throw error;
+    }
+  }
+
+  private replay(command: string, claim: IdempotencyClaim, stored: StoredKey): IdempotentAnswer {
+    if (stored.fingerprint !== claim.fingerprint) {
+      throw new ProblemException(
+        problem(422, 'This Idempotency-Key was already used with another method, path or body.', 'idempotency-key-reused'),
+      );
+    }
+    countCommand(command, 'replayed');
+    if (stored.answer.kind === 'refusal') throw new ProblemException(stored.answer.problem, REPLAYED);
+    return { result: stored.answer.result, replayed: true };
+  }
+
+  /** The winner's answer: it committed before this request's statement failed on the key. */
+  private async storedAfterRace(claim: IdempotencyClaim): Promise<StoredKey> {
+    const stored = await this.keys.find(claim);
+    if (!stored) throw new Error('the Idempotency-Key that was taken has no stored answer');
+    return stored;
+  }
+}
