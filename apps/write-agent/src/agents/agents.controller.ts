@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import { CommandCtx } from '../http/command-ctx.decorator.js';
 import { CreateCommand, PatchCommand, PostCommand } from '../http/command-route.decorator.js';
 import { NoBodyDto } from '../http/no-body.dto.js';
+import { OptionalBody } from '../http/optional-body.decorator.js';
 import { PauseAgentCommand } from './pause-agent/pause-agent.command.js';
 import { RegisterAgentCommand } from './register-agent/register-agent.command.js';
 import { RegisterAgentDto } from './register-agent/register-agent.dto.js';
@@ -35,16 +36,19 @@ export class AgentsController {
   }
 
   @PostCommand(':id/pause', PauseAgentCommand, 'active -> paused (stops new submissions only)')
+  @OptionalBody(NoBodyDto)
   pause(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new PauseAgentCommand(id, context));
   }
 
   @PostCommand(':id/resume', ResumeAgentCommand, 'paused -> active')
+  @OptionalBody(NoBodyDto)
   resume(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new ResumeAgentCommand(id, context));
   }
 
   @PostCommand(':id/retire', RetireAgentCommand, 'active|paused -> retired (409 while it has open tasks)')
+  @OptionalBody(NoBodyDto)
   retire(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new RetireAgentCommand(id, context));
   }

@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import { CommandCtx } from '../http/command-ctx.decorator.js';
 import { CreateCommand, PostCommand } from '../http/command-route.decorator.js';
 import { NoBodyDto } from '../http/no-body.dto.js';
+import { OptionalBody } from '../http/optional-body.decorator.js';
 import { CancelTaskCommand } from './cancel-task/cancel-task.command.js';
 import { CancelTaskDto } from './cancel-task/cancel-task.dto.js';
 import { CompleteTaskCommand } from './complete-task/complete-task.command.js';
@@ -31,11 +32,13 @@ export class TasksController {
   }
 
   @PostCommand(':id/start', StartTaskCommand, 'pending -> running')
+  @OptionalBody(NoBodyDto)
   start(@Param('id', ParseIdPipe) id: string, @Body() _body: NoBodyDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new StartTaskCommand(id, context));
   }
 
   @PostCommand(':id/complete', CompleteTaskCommand, 'running -> completed, with an optional result')
+  @OptionalBody(CompleteTaskDto)
   complete(@Param('id', ParseIdPipe) id: string, @Body() body: CompleteTaskDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new CompleteTaskCommand(id, body.result ?? null, context));
   }
@@ -46,6 +49,7 @@ export class TasksController {
   }
 
   @PostCommand(':id/cancel', CancelTaskCommand, 'pending|running -> cancelled')
+  @OptionalBody(CancelTaskDto)
   cancel(@Param('id', ParseIdPipe) id: string, @Body() body: CancelTaskDto, @CommandCtx() context: CommandContext) {
     return this.commandBus.execute(new CancelTaskCommand(id, body.reason ?? null, context));
   }
