@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePositionToken, positionCovers } from '@app/domain';
 import { getFreePort } from '@app/local-stack';
 import { metricsRegistry, PlatformModule, RedisConnection } from '@app/platform';
-import { ProjectionReader, ProjectionStatus } from '../../apps/read-agent/src/projections/projection-reader.contract.js';
-import { ProjectionsModule } from '../../apps/read-agent/src/projections/projections.module.js';
-import { RedisProjectionReader } from '../../apps/read-agent/src/projections/redis-projection.reader.js';
-import { LEASE_KEY } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { ProjectionReader, ProjectionStatus } from '../../apps/read-agent/src/redis-views/projection-reader.contract.js';
+import { ProjectionsModule } from '../../apps/read-agent/src/projections.module.js';
+import { RedisProjectionReader } from '../../apps/read-agent/src/redis-views/redis-projection.reader.js';
+import { LEASE_KEY } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { isolatedRedis, until, type TestRedis } from '../support/projection-harness.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { runAgent } from '@app/platform';
 import { readConfig } from './config/read.config.js';
-import { projectionConfig } from './projections/projection.config.js';
+import { projectionConfig } from './config/projection.config.js';
 
 runAgent({
   name: 'read-agent',

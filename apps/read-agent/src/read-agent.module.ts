@@ -6,7 +6,7 @@ import { PlatformModule } from '@app/platform';
 import { readConfig } from './config/read.config.js';
 import { HealthController } from './health/health.controller.js';
 import { StoresHealth } from './health/stores.health.js';
-import { ProjectionsModule } from './projections/projections.module.js';
+import { ProjectionsModule } from './projections.module.js';
 import { AgentsController } from './queries/agents.controller.js';
 import { GetAgentHandler } from './queries/get-agent/get-agent.handler.js';
 import { GetHistoryHandler } from './queries/get-history/get-history.handler.js';

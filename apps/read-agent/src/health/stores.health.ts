@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RedisConnection } from '@app/platform';
-import { ProjectionStatus } from '../projections/projection-reader.contract.js';
+import { ProjectionStatus } from '../redis-views/projection-reader.contract.js';
 import { ProjectedViews } from '../stores/projected-views.js';
 import type { DatabaseHealth } from '../stores/sql-store.js';
 import { SqlStores } from '../stores/sql-stores.js';

@@ -1,5 +1,5 @@
 import type { AgentEvent, TaskStatus } from '@app/domain';
-import { emptyTaskCounts, type AgentView } from '../views/views.js';
+import { emptyTaskCounts, type AgentView } from '../read-model/views.js';
 import { shiftCounts, type StatusChange } from './status-change.js';
 
 /** Folds an agent event into its view; an event not newer than the view changes nothing. */

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { RedisConnection } from '@app/platform';
-import { ProjectionReader, type ProjectedRead } from '../projections/projection-reader.contract.js';
+import { ProjectionReader, type ProjectedRead } from '../redis-views/projection-reader.contract.js';
 import { StoreBreaker } from './store-breaker.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogPosition } from '@app/domain';
 import { ProblemException } from '@app/platform';
-import type { ProjectedRead } from '../projections/projection-reader.contract.js';
+import type { ProjectedRead } from '../redis-views/projection-reader.contract.js';
 import type { ProjectedViews } from './projected-views.js';
 import { ReadRouter } from './read-router.js';
 import type { SqlStore } from './sql-store.js';

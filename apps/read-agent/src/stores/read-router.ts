@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { positionCovers, type LogPosition } from '@app/domain';
 import { problem, ProblemException } from '@app/platform';
 import { readConfig, type ReadConfig } from '../config/read.config.js';
-import type { ProjectedRead, ProjectionReader } from '../projections/projection-reader.contract.js';
+import type { ProjectedRead, ProjectionReader } from '../redis-views/projection-reader.contract.js';
 import { ProjectedViews } from './projected-views.js';
 import { countAnswer, type ReadSource, type Sourced } from './read-source.js';
 import { SqlStores } from './sql-stores.js';

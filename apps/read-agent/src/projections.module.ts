@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { EventLogReader } from './event-log.reader.js';
-import { EventLogSource } from './event-log.source.js';
-import { projectionConfig } from './projection.config.js';
-import { ProjectionProgress } from './projection-progress.js';
-import { ProjectionReader, ProjectionStatus } from './projection-reader.contract.js';
-import { Projector } from './projector.js';
-import { RedisProjectionReader } from './redis-projection.reader.js';
+import { EventLogReader } from './event-log/event-log.reader.js';
+import { EventLogSource } from './event-log/event-log.source.js';
+import { projectionConfig } from './config/projection.config.js';
+import { ProjectionProgress } from './projector/projection-progress.js';
+import { ProjectionReader, ProjectionStatus } from './redis-views/projection-reader.contract.js';
+import { Projector } from './projector/projector.js';
+import { RedisProjectionReader } from './redis-views/redis-projection.reader.js';
 
 /**
  * The Redis projections: the projector (started on bootstrap, lease released on shutdown)

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { parsePositionToken, type LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import { keySuffix, readUnderGeneration } from './generation-read.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import { keySuffix, readUnderGeneration } from '../redis-views/generation-read.js';
 import { bindProjectionGauges, type ProjectionGaugeSource } from './projection-metrics.js';
-import { ProjectionStatus } from './projection-reader.contract.js';
+import { ProjectionStatus } from '../redis-views/projection-reader.contract.js';
 
 const CHECKPOINT = keySuffix((keys) => keys.checkpoint);
 const CHECKPOINT_TIME = keySuffix((keys) => keys.checkpointTime);

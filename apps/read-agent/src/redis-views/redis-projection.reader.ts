@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { parsePositionToken } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import { ProjectionReader, type ProjectedRead } from './projection-reader.contract.js';
 import { keySuffix, readUnderGeneration } from './generation-read.js';
 

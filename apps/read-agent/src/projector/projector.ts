@@ -7,12 +7,12 @@ import {
 } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { applyBatch } from './apply-event.js';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import { ProjectorLease } from './lease.js';
-import { projectionConfig, type ProjectionConfig } from './projection.config.js';
+import { applyBatch } from '../projections/apply-event.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import { ProjectorLease } from './projector-lease.js';
+import { projectionConfig, type ProjectionConfig } from '../config/projection.config.js';
 import { poisonEvents } from './projection-metrics.js';
-import { ProjectionStore, type BatchWrite } from './projection-store.js';
+import { ProjectionStore, type BatchWrite } from '../redis-views/projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';
 
 /** After a wake-up whose event could not be read yet, look again this soon, for this long. */

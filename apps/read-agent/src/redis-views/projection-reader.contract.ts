@@ -1,5 +1,5 @@
 import type { LogPosition } from '@app/domain';
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 
 /**
  * What the query side needs from the projections, in one Redis round trip per read:

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
 import { EventLogSource, type LogSource } from './event-log.source.js';
 import type { LoggedEvent } from './logged-event.js';
-import { logReads } from './projection-metrics.js';
+import { logReads } from '../projector/projection-metrics.js';
 
 export const LOG_START: LogPosition = { txId: 0n, position: 0n };
 

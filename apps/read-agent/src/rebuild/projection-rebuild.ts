@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { LogPosition } from '@app/domain';
-import { applyBatch, type PoisonEvent } from './apply-event.js';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import type { LogSource } from './event-log.source.js';
-import { ProjectorLease } from './lease.js';
-import type { LoggedEvent } from './logged-event.js';
-import { ProjectionStore } from './projection-store.js';
-import { generationPattern } from './redis-layout.js';
+import { applyBatch, type PoisonEvent } from '../projections/apply-event.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import type { LogSource } from '../event-log/event-log.source.js';
+import { ProjectorLease } from '../projector/projector-lease.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
+import { ProjectionStore } from '../redis-views/projection-store.js';
+import { generationPattern } from '../redis-views/redis-layout.js';
 import { ViewCache } from './view-cache.js';
 
 export interface RebuildOptions {
