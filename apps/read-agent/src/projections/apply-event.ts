@@ -14,7 +14,7 @@ export interface PoisonEvent {
  * Applies one event to every view it concerns. Each new view is computed before any is
  * stored, so an event that throws leaves the working set as it was.
  */
-export function applyEvent(views: WorkingSet, logged: LoggedEvent): void {
+function applyEvent(views: WorkingSet, logged: LoggedEvent): void {
   const decoded = decodeEvent(logged);
   if (decoded.aggregate === 'agent') {
     const { event } = decoded;
