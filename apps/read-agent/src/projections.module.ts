@@ -4,13 +4,12 @@ import { EventLogReader } from './event-log/event-log.reader.js';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { projectionConfig } from './config/projection.config.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
-import { ProjectionReader, ProjectionStatus } from './redis-views/projection-reader.contract.js';
 import { Projector } from './projector/projector.js';
-import { RedisProjectionReader } from './redis-views/redis-projection.reader.js';
+import { ProjectedViews } from './stores/projected-views.js';
 
 /**
  * The Redis projections: the projector (started on bootstrap, lease released on shutdown)
- * and what the query side reads through: ProjectionReader and ProjectionStatus.
+ * and what the query side reads: the views (ProjectedViews) and the progress (ProjectionProgress).
  * Needs the global PlatformModule (RedisConnection, database config).
  */
 @Module({
@@ -19,9 +18,9 @@ import { RedisProjectionReader } from './redis-views/redis-projection.reader.js'
     EventLogSource,
     EventLogReader,
     Projector,
-    { provide: ProjectionReader, useClass: RedisProjectionReader },
-    { provide: ProjectionStatus, useClass: ProjectionProgress },
+    ProjectedViews,
+    ProjectionProgress,
   ],
-  exports: [ProjectionReader, ProjectionStatus],
+  exports: [ProjectedViews, ProjectionProgress],
 })
 export class ProjectionsModule {}

@@ -16,7 +16,6 @@ import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js'
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler.js';
 import { LookupRoutes } from './queries/lookup.routes.js';
 import { TasksController } from './queries/tasks.controller.js';
-import { ProjectedViews } from './stores/projected-views.js';
 import { ReadRouter } from './stores/read-router.js';
 import { SqlStores } from './stores/sql-stores.js';
 
@@ -35,11 +34,10 @@ const queryHandlers = [
     ConfigModule.forFeature(readConfig),
     CqrsModule.forRoot(),
     TerminusModule,
-    // Provides ProjectionReader and ProjectionStatus. ProjectedViews and StoresHealth take
-    // them as optional, so without this module every view is computed from the databases.
+    // The projector, and the Redis views and progress the queries and readiness read.
     ProjectionsModule,
   ],
   controllers: [AgentsController, TasksController, HealthController],
-  providers: [...queryHandlers, LookupRoutes, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
+  providers: [...queryHandlers, LookupRoutes, ReadRouter, SqlStores, StoresHealth],
 })
 export class ReadAgentModule {}

@@ -1,4 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
+import type { ProjectionProgress } from './projection-progress.js';
 
 export const poisonEvents = new Counter({
   name: 'cqrs_projection_poison_events_total',
@@ -11,22 +12,16 @@ export const logReads = new Counter({
   labelNames: ['source'] as const,
 });
 
-/** What the gauges read at scrape time; every read agent reports the shared projection. */
-export interface ProjectionGaugeSource {
-  lagSeconds(): Promise<number>;
-  eventsBehind(): Promise<number>;
-  lastPosition(): Promise<number | null>;
-}
+// What the gauges read at scrape time; every read agent reports the shared projection.
+let source: ProjectionProgress | undefined;
 
-let source: ProjectionGaugeSource | undefined;
-
-/** The gauges read from the most recently bound source (one per process in production). */
-export function bindProjectionGauges(next: ProjectionGaugeSource): void {
+/** The gauges read from the most recently bound progress (one per process in production). */
+export function bindProjectionGauges(next: ProjectionProgress): void {
   source = next;
 }
 
 // A scrape while Redis or the database is down keeps the last value instead of failing.
-const gauge = (name: string, help: string, read: (from: ProjectionGaugeSource) => Promise<number | null>) =>
+const gauge = (name: string, help: string, read: (from: ProjectionProgress) => Promise<number | null>) =>
   new Gauge({
     name,
     help,

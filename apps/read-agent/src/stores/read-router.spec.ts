@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogPosition } from '@app/domain';
 import { ProblemException } from '@app/platform';
-import type { ProjectedRead } from '../redis-views/projection-reader.contract.js';
-import type { ProjectedViews } from './projected-views.js';
+import type { ProjectedRead, ProjectedViews } from './projected-views.js';
 import { ReadRouter } from './read-router.js';
 import type { SqlStore } from './sql-store.js';
 import type { SqlStores } from './sql-stores.js';
@@ -31,7 +30,7 @@ function redis(read: () => Promise<ProjectedRead<string>>, usable = true) {
 }
 
 /** What the view asks Redis for; the fake Redis answers regardless. */
-const projected = async (): Promise<ProjectedRead<string>> => ({ view: 'unused', checkpoint: null });
+const projected = (views: ProjectedViews) => views.read('stats') as unknown as Promise<ProjectedRead<string>>;
 
 const NO_REDIS = redis(() => Promise.reject(new Error('no redis')), false);
 
