@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LogPosition } from '@app/domain';
-import { ProblemException } from '@app/platform';
+import { toProblem } from '@app/platform';
 import type { ProjectedRead, ProjectedViews } from './projected-views.js';
 import { ReadRouter } from './read-router.js';
 import type { SqlStore } from './sql-store.js';
 import type { SqlStores } from './sql-stores.js';
+import { StoresUnavailableError } from './stores-unavailable.error.js';
 
 const at = (txId: number, position: number): LogPosition => ({ txId: BigInt(txId), position: BigInt(position) });
 
@@ -126,9 +127,9 @@ describe('ReadRouter', () => {
     const failing = router(NO_REDIS, [database('replica-0', { down: true })], database('primary', { down: true }), 20);
     for (const token of [undefined, at(5, 1)]) {
       const error = await failing.fromDatabases(run, token).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ProblemException);
-      expect((error as ProblemException).problem.status).toBe(503);
-      expect((error as ProblemException).headers).toEqual({ 'Retry-After': '1' });
+      expect(error).toBeInstanceOf(StoresUnavailableError);
+      expect(toProblem(error).body.status).toBe(503);
+      expect(toProblem(error).headers).toEqual({ 'Retry-After': '1' });
     }
   });
 

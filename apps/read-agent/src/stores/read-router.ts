@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { positionCovers, type LogPosition } from '@app/domain';
-import { problem, ProblemException } from '@app/platform';
 import { readConfig, type ReadConfig } from '../config/read.config.js';
 import { ProjectedViews, type ProjectedRead } from './projected-views.js';
 import { countAnswer, type ReadSource, type Sourced } from './read-source.js';
 import { SqlStores } from './sql-stores.js';
 import { isQueryError, type SqlStore } from './sql-store.js';
+import { StoresUnavailableError } from './stores-unavailable.error.js';
 
 /** Polling intervals while waiting for X-Min-Position: soon at first, then every 20 ms. */
 const POLL_MS = [2, 5, 10, 20];
@@ -74,7 +74,7 @@ export class ReadRouter {
       return answered(await run(this.databases.primary), 'primary');
     } catch (error) {
       if (isQueryError(error)) throw error;
-      throw unavailable(minPosition);
+      throw new StoresUnavailableError(minPosition);
     }
   }
 
@@ -111,11 +111,4 @@ export class ReadRouter {
 function answered<T>(value: T, source: ReadSource): Sourced<T> {
   countAnswer(source);
   return { value, source };
-}
-
-function unavailable(minPosition: LogPosition | undefined): ProblemException {
-  const detail = minPosition
-    ? 'No data store could answer at the requested position; retry shortly.'
-    : 'No data store could answer; retry shortly.';
-  return new ProblemException(problem(503, detail, 'stores-unavailable'), { 'Retry-After': '1' });
 }
