@@ -5,7 +5,7 @@ import { getFreePort } from '@app/local-stack';
 import { EventLogReader, LOG_START } from '../../apps/read-agent/src/event-log/event-log.reader.js';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
 import type { LoggedEvent } from '../../apps/read-agent/src/event-log/logged-event.js';
-import { logReads } from '../../apps/read-agent/src/projector/projection-metrics.js';
+import { logReads } from '../../apps/read-agent/src/event-log/log-reads.metric.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;

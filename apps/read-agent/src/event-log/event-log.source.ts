@@ -1,9 +1,13 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { databaseConfig, type DatabaseConfig } from '@app/platform';
+import { StoreBreaker, type BreakerPolicy } from '../stores/store-breaker.js';
 
-/** A database whose read failed is skipped this long before it is tried again. */
-const RETRY_MS = 5_000;
+/**
+ * A database whose read failed is skipped for 5 s. No timeout of the breaker's: a catch-up
+ * read of a long backlog may take a while, and the pool's timeouts bound it.
+ */
+const LOG_BREAKER: BreakerPolicy = { timeoutMs: false, resetMs: 5_000, openOnFirstFailure: true };
 
 /** The database a read of the event log goes to, or came from. */
 export type LogSource = 'primary' | 'replica';
@@ -14,33 +18,39 @@ export interface SourcedRows<R> {
   source: LogSource;
 }
 
-const poolOptions = (connectionString: string): pg.PoolConfig => ({
-  connectionString,
-  max: 3,
-  connectionTimeoutMillis: 2_000,
-  statement_timeout: 15_000,
-  application_name: 'read-agent-projector',
-});
+interface LogDatabase {
+  pool: pg.Pool;
+  breaker: StoreBreaker;
+}
+
+const database = (source: LogSource, connectionString: string): LogDatabase => {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 3,
+    connectionTimeoutMillis: 2_000,
+    statement_timeout: 15_000,
+    application_name: 'read-agent-projector',
+  });
+  pool.on('error', () => undefined);
+  return { pool, breaker: new StoreBreaker(`log-${source}`, () => false, LOG_BREAKER) };
+};
 
 /**
  * Where the projector reads the event log: the first replica or the primary, as the
- * caller prefers, and the other one while the preferred one is unreachable (without a
- * replica, always the primary). Its own small pools, so that a catch-up never competes
- * with queries for connections.
+ * caller prefers (LogSourcePolicy decides), and the other one while the preferred one's
+ * breaker is open (without a replica, always the primary). Its own small pools, so that
+ * a catch-up never competes with queries for connections.
  */
 @Injectable()
 export class EventLogSource implements OnApplicationShutdown {
-  private readonly logger = new Logger('EventLogSource');
-  private readonly pools: Record<LogSource, pg.Pool | undefined>;
-  private readonly downUntil: Record<LogSource, number> = { primary: 0, replica: 0 };
+  private readonly databases: Record<LogSource, LogDatabase | undefined>;
   private closed = false;
 
   constructor(@Inject(databaseConfig.KEY) config: Pick<DatabaseConfig, 'primaryUrl' | 'replicaUrls'>) {
-    this.pools = {
-      primary: new pg.Pool(poolOptions(config.primaryUrl)),
-      replica: config.replicaUrls[0] ? new pg.Pool(poolOptions(config.replicaUrls[0])) : undefined,
+    this.databases = {
+      primary: database('primary', config.primaryUrl),
+      replica: config.replicaUrls[0] ? database('replica', config.replicaUrls[0]) : undefined,
     };
-    for (const pool of Object.values(this.pools)) pool?.on('error', () => undefined);
   }
 
   async query<R extends pg.QueryResultRow>(
@@ -49,23 +59,27 @@ export class EventLogSource implements OnApplicationShutdown {
     prefer: LogSource = 'replica',
   ): Promise<SourcedRows<R>> {
     const other: LogSource = prefer === 'primary' ? 'replica' : 'primary';
-    const preferred = this.pools[prefer];
-    const fallback = this.pools[other];
-    if (!fallback) return { rows: (await preferred!.query<R>(text, values)).rows, source: prefer };
-    if (preferred && Date.now() >= this.downUntil[prefer]) {
+    const preferred = this.databases[prefer];
+    const fallback = this.databases[other];
+    if (!fallback) return { rows: (await preferred!.pool.query<R>(text, values)).rows, source: prefer };
+    if (preferred) {
       try {
-        return { rows: (await preferred.query<R>(text, values)).rows, source: prefer };
-      } catch (error) {
-        this.downUntil[prefer] = Date.now() + RETRY_MS;
-        this.logger.warn(`event log ${prefer} unavailable, reading the ${other}: ${(error as Error).message}`);
+        return { rows: await preferred.breaker.call(async () => (await preferred.pool.query<R>(text, values)).rows), source: prefer };
+      } catch {
+        // The breaker logs the outage when it opens; the other database answers meanwhile.
       }
     }
-    return { rows: (await fallback.query<R>(text, values)).rows, source: other };
+    return { rows: (await fallback.pool.query<R>(text, values)).rows, source: other };
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(Object.values(this.pools).map((pool) => pool?.end()));
+    await Promise.all(
+      Object.values(this.databases).map(async (db) => {
+        db?.breaker.shutdown();
+        await db?.pool.end();
+      }),
+    );
   }
 }

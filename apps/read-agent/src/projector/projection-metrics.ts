@@ -6,12 +6,6 @@ export const poisonEvents = new Counter({
   help: 'Events the projector could not apply, recorded in the poison hash and skipped',
 });
 
-export const logReads = new Counter({
-  name: 'cqrs_projection_log_reads_total',
-  help: 'Event log reads of the projector, by the database that answered (primary: the tail, replica: backlogs)',
-  labelNames: ['source'] as const,
-});
-
 // What the gauges read at scrape time; every read agent reports the shared projection.
 let source: ProjectionProgress | undefined;
 
