@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { EventLogReader } from './event-log/event-log.reader.js';
 import { EventLogSource } from './event-log/event-log.source.js';
-import { projectionConfig } from './config/projection.config.js';
+import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
 import { Projector } from './projector/projector.js';
 import { ProjectedViews } from './stores/projected-views.js';
@@ -13,7 +12,7 @@ import { ProjectedViews } from './stores/projected-views.js';
  * Needs the global PlatformModule (RedisConnection, database config).
  */
 @Module({
-  imports: [ConfigModule.forFeature(projectionConfig)],
+  imports: [ReadAgentConfigModule],
   providers: [
     EventLogSource,
     EventLogReader,

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { PlatformModule } from '@app/platform';
-import { readConfig } from './config/read.config.js';
+import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { StoresHealth } from './health/stores.health.js';
 import { ProjectionsModule } from './projections.module.js';
@@ -31,7 +30,7 @@ const queryHandlers = [
 @Module({
   imports: [
     PlatformModule,
-    ConfigModule.forFeature(readConfig),
+    ReadAgentConfigModule,
     CqrsModule.forRoot(),
     TerminusModule,
     // The projector, and the Redis views and progress the queries and readiness read.
