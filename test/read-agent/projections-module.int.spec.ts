@@ -63,7 +63,7 @@ describe('ProjectionsModule', () => {
     const metrics = await metricsRegistry.metrics();
     expect(metrics).toMatch(/^cqrs_projection_lag_seconds 0$/m);
     expect(metrics).toMatch(/^cqrs_projection_events_behind 0$/m);
-    expect(metrics).toMatch(/^cqrs_event_log_position [1-9]\d*$/m);
+    expect(metrics).toMatch(/^cqrs_projection_position [1-9]\d*$/m);
     expect(metrics).toMatch(/^cqrs_projection_poison_events_total 0$/m);
   });
 

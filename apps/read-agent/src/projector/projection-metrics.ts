@@ -36,4 +36,4 @@ gauge(
   'Committed events not yet applied (exact up to 10000, then estimated from log positions)',
   (from) => from.eventsBehind(),
 );
-gauge('cqrs_event_log_position', 'The last event log position projected', (from) => from.lastPosition());
+gauge('cqrs_projection_position', 'The last event log position projected into Redis', (from) => from.lastPosition());
