@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { createDatabase, startPostgresCluster, startRedisServer } from '@app/local-stack';
-import { EventLogReader } from '../apps/read-agent/src/projections/event-log.reader.js';
-import { EventLogSource } from '../apps/read-agent/src/projections/event-log.source.js';
-import { ProjectionRebuild } from '../apps/read-agent/src/projections/projection-rebuild.js';
+import { EventLogReader } from '../apps/read-agent/src/event-log/event-log.reader.js';
+import { EventLogSource } from '../apps/read-agent/src/event-log/event-log.source.js';
+import { ProjectionRebuild } from '../apps/read-agent/src/rebuild/projection-rebuild.js';
 import { runMigrations } from '../migrations/data-source.js';
 import { writeSyntheticLog } from './lib/synthetic-log.js';
 

@@ -2,7 +2,7 @@
  * Baseline (a): the floor for GetAgent from Redis over HTTP. A bare `node:http` server
  * with one `ioredis` connection (the read agent's options) that, for GET /agents/:id,
  * runs exactly the read agent's Redis read: the same Lua script by EVALSHA
- * (readUnderGeneration() of apps/read-agent/src/projections/generation-read.ts, imported,
+ * (readUnderGeneration() of apps/read-agent/src/redis-views/generation-read.ts, imported,
  * not copied: the generation, the agent view and the checkpoint in one round trip), parses
  * the view (as the agent's reader does) to compute the agent's ETag, and answers 200 with
  * the view as stored, `ETag` and `X-Data-Source: redis` (404 when Redis has no view).
@@ -14,8 +14,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { agentEtag } from '../../apps/read-agent/src/http/etags.js';
-import { keySuffix, readUnderGeneration } from '../../apps/read-agent/src/projections/generation-read.js';
-import type { AgentView } from '../../apps/read-agent/src/views/views.js';
+import { keySuffix, readUnderGeneration } from '../../apps/read-agent/src/redis-views/generation-read.js';
+import type { AgentView } from '../../apps/read-agent/src/read-model/views.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   lazyConnect: false,

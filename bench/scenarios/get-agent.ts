@@ -1,6 +1,6 @@
 import type autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { findRedisBenchmark, runRedisBenchmark } from '../baselines/redis-benchmark.js';
 import { withTimeout } from '../lib/lifecycle.js';
 import { round } from '../lib/stats.js';

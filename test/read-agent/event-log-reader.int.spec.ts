@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '@app/local-stack';
-import { EventLogReader, LOG_START } from '../../apps/read-agent/src/projections/event-log.reader.js';
-import { EventLogSource } from '../../apps/read-agent/src/projections/event-log.source.js';
-import type { LoggedEvent } from '../../apps/read-agent/src/projections/logged-event.js';
-import { logReads } from '../../apps/read-agent/src/projections/projection-metrics.js';
+import { EventLogReader, LOG_START } from '../../apps/read-agent/src/event-log/event-log.reader.js';
+import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
+import type { LoggedEvent } from '../../apps/read-agent/src/event-log/logged-event.js';
+import { logReads } from '../../apps/read-agent/src/event-log/log-reads.metric.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATION_KEY, LEASE_KEY } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { GENERATION_KEY, LEASE_KEY } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import {
   expectEventLogOfAcceptedCommands,
   expectReadersToMatchPrimary,

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePositionToken, positionCovers } from '@app/domain';
 import { getFreePort } from '@app/local-stack';
 import { metricsRegistry, PlatformModule, RedisConnection } from '@app/platform';
-import { ProjectionReader, ProjectionStatus } from '../../apps/read-agent/src/projections/projection-reader.contract.js';
-import { ProjectionsModule } from '../../apps/read-agent/src/projections/projections.module.js';
-import { RedisProjectionReader } from '../../apps/read-agent/src/projections/redis-projection.reader.js';
-import { LEASE_KEY } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { ProjectionsModule } from '../../apps/read-agent/src/projections.module.js';
+import { ProjectionProgress } from '../../apps/read-agent/src/projector/projection-progress.js';
+import { ProjectedViews } from '../../apps/read-agent/src/stores/projected-views.js';
+import { LEASE_KEY } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { isolatedRedis, until, type TestRedis } from '../support/projection-harness.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
@@ -42,8 +42,8 @@ describe('ProjectionsModule', () => {
     const registered = await fx.http.post('/agents', { name: 'module-agent', version: '1' });
     const submitted = await fx.http.post('/tasks', { agentId: registered.body.id, type: 'probe' });
     const wanted = parsePositionToken(submitted.body.position)!;
-    const reader = app.get(ProjectionReader);
-    expect(reader).toBeInstanceOf(RedisProjectionReader);
+    const reader = app.get(ProjectedViews);
+    expect(reader).toBeInstanceOf(ProjectedViews);
 
     await until('the task to be projected', async () => {
       const { checkpoint } = await reader.read('task', submitted.body.id);
@@ -57,20 +57,20 @@ describe('ProjectionsModule', () => {
   });
 
   it('reports no lag and nothing behind once caught up, also as metrics', async () => {
-    const status = app.get(ProjectionStatus);
+    const status = app.get(ProjectionProgress);
     await until('nothing behind', async () => (await status.eventsBehind()) === 0);
     expect(await status.lagSeconds()).toBe(0);
     const metrics = await metricsRegistry.metrics();
     expect(metrics).toMatch(/^cqrs_projection_lag_seconds 0$/m);
     expect(metrics).toMatch(/^cqrs_projection_events_behind 0$/m);
-    expect(metrics).toMatch(/^cqrs_event_log_position [1-9]\d*$/m);
+    expect(metrics).toMatch(/^cqrs_projection_position [1-9]\d*$/m);
     expect(metrics).toMatch(/^cqrs_projection_poison_events_total 0$/m);
   });
 
   it('rejects a read while Redis cannot be reached, so the caller can fall back', async () => {
     const down = new RedisConnection({ url: `redis://127.0.0.1:${await getFreePort()}` });
     try {
-      await expect(new RedisProjectionReader(down).read('stats')).rejects.toThrow();
+      await expect(new ProjectedViews(down).read('stats')).rejects.toThrow();
     } finally {
       down.client!.disconnect();
     }

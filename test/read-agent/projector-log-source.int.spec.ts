@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parsePositionToken, positionCovers, type LogPosition } from '@app/domain';
 import { createDatabase, startPostgresCluster, type PostgresCluster } from '@app/local-stack';
 import { runMigrations } from '../../migrations/data-source.js';
-import { logReads } from '../../apps/read-agent/src/projections/projection-metrics.js';
-import { ProjectionRebuild } from '../../apps/read-agent/src/projections/projection-rebuild.js';
-import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { logReads } from '../../apps/read-agent/src/event-log/log-reads.metric.js';
+import { ProjectionRebuild } from '../../apps/read-agent/src/rebuild/projection-rebuild.js';
+import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { HttpClient } from '../support/http-client.js';
 import {

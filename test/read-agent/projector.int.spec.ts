@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyBatch } from '../../apps/read-agent/src/projections/apply-event.js';
-import { LOG_START } from '../../apps/read-agent/src/projections/event-log.reader.js';
-import { ProjectorLease } from '../../apps/read-agent/src/projections/lease.js';
-import { poisonEvents } from '../../apps/read-agent/src/projections/projection-metrics.js';
-import { ProjectionRebuild } from '../../apps/read-agent/src/projections/projection-rebuild.js';
-import { ProjectionStore } from '../../apps/read-agent/src/projections/projection-store.js';
-import { GENERATION_KEY, LEASE_KEY, viewKeys } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { LOG_START } from '../../apps/read-agent/src/event-log/event-log.reader.js';
+import { ProjectorLease } from '../../apps/read-agent/src/projector/projector-lease.js';
+import { poisonEvents } from '../../apps/read-agent/src/projector/projection-metrics.js';
+import { ProjectionRebuild } from '../../apps/read-agent/src/rebuild/projection-rebuild.js';
+import { ProjectionStore } from '../../apps/read-agent/src/redis-views/projection-store.js';
+import { GENERATION_KEY, LEASE_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import {
   checkpointOf,
   eventLog,

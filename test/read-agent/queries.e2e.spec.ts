@@ -468,6 +468,20 @@ describe('access and documentation', () => {
     expect(listParameters).toEqual(expect.arrayContaining(['agentId', 'status', 'type', 'limit', 'cursor']));
   });
 
+  it('names each operation after its query', async () => {
+    const { body } = await new HttpClient(reader.agent.url).get('/docs-json');
+    const ids = Object.fromEntries(Object.entries(body.paths).map(([route, item]) => [route, (item as { get: { operationId: string } }).get.operationId]));
+    expect(ids).toEqual({
+      '/agents': 'listAgents',
+      '/agents/{id}': 'getAgent',
+      '/agents/{id}/history': 'getAgentHistory',
+      '/tasks': 'listTasks',
+      '/tasks/{id}': 'getTask',
+      '/tasks/{id}/history': 'getTaskHistory',
+      '/stats': 'getStats',
+    });
+  });
+
   it('counts answers by source and shows each breaker state in /metrics', async () => {
     const { body } = await new HttpClient(reader.agent.url).get('/metrics');
     expect(body).toMatch(/cqrs_read_source_total\{source="replica"\} \d+/);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATION_KEY } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { GENERATION_KEY } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import {
   expectViewsToMatchPrimary,
   isolatedRedis,

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { formatPositionToken } from '@app/domain';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
-import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/projections/redis-layout.js';
+import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { HttpClient } from './http-client.js';
 import { checkpointOf, latestToken, until, viewsInRedis, viewsOnPrimary, waitForCheckpoint, type Views } from './projection-harness.js';
 import { startReadAgent, type ReadAgentFixture } from './read-agent-fixture.js';

@@ -4,11 +4,11 @@ import { expect, inject } from 'vitest';
 import { positionCovers, parsePositionToken, type LogPosition } from '@app/domain';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
 import { agentFieldsOf, RedisConnection, taskFieldsOf } from '@app/platform';
-import { EventLogReader } from '../../apps/read-agent/src/projections/event-log.reader.js';
-import { EventLogSource } from '../../apps/read-agent/src/projections/event-log.source.js';
-import { Projector } from '../../apps/read-agent/src/projections/projector.js';
-import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/projections/redis-layout.js';
-import type { AgentView, StatsView, TaskView } from '../../apps/read-agent/src/views/views.js';
+import { EventLogReader } from '../../apps/read-agent/src/event-log/event-log.reader.js';
+import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
+import { Projector } from '../../apps/read-agent/src/projector/projector.js';
+import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
+import type { AgentView, StatsView, TaskView } from '../../apps/read-agent/src/read-model/views.js';
 import type { HttpClient } from './http-client.js';
 import type { TestDatabase } from './test-database.js';
 

@@ -7,11 +7,11 @@ import { HttpClient } from './http-client.js';
 import { signToken, TEST_JWT_SECRET } from './tokens.js';
 
 /**
- * Whether this checkout has the projections module (apps/read-agent/src/projections/
+ * Whether this checkout has the projections module (apps/read-agent/src/
  * projections.module.ts); tests of answers served from Redis run only then.
  */
 export const PROJECTIONS_BUILT = existsSync(
-  resolve(import.meta.dirname, '../../apps/read-agent/src/projections/projections.module.ts'),
+  resolve(import.meta.dirname, '../../apps/read-agent/src/projections.module.ts'),
 );
 
 /** A Redis URL on its own database number of the test Redis, emptied first. */

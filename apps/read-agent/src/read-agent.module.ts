@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { PlatformModule } from '@app/platform';
-import { readConfig } from './config/read.config.js';
+import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
 import { HealthController } from './health/health.controller.js';
 import { StoresHealth } from './health/stores.health.js';
-import { ProjectionsModule } from './projections/projections.module.js';
+import { ProjectionsModule } from './projections.module.js';
 import { AgentsController } from './queries/agents.controller.js';
 import { GetAgentHandler } from './queries/get-agent/get-agent.handler.js';
 import { GetHistoryHandler } from './queries/get-history/get-history.handler.js';
@@ -16,7 +15,6 @@ import { ListAgentsHandler } from './queries/list-agents/list-agents.handler.js'
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler.js';
 import { LookupRoutes } from './queries/lookup.routes.js';
 import { TasksController } from './queries/tasks.controller.js';
-import { ProjectedViews } from './stores/projected-views.js';
 import { ReadRouter } from './stores/read-router.js';
 import { SqlStores } from './stores/sql-stores.js';
 
@@ -32,14 +30,13 @@ const queryHandlers = [
 @Module({
   imports: [
     PlatformModule,
-    ConfigModule.forFeature(readConfig),
+    ReadAgentConfigModule,
     CqrsModule.forRoot(),
     TerminusModule,
-    // Provides ProjectionReader and ProjectionStatus. ProjectedViews and StoresHealth take
-    // them as optional, so without this module every view is computed from the databases.
+    // The projector, and the Redis views and progress the queries and readiness read.
     ProjectionsModule,
   ],
   controllers: [AgentsController, TasksController, HealthController],
-  providers: [...queryHandlers, LookupRoutes, ReadRouter, ProjectedViews, SqlStores, StoresHealth],
+  providers: [...queryHandlers, LookupRoutes, ReadRouter, SqlStores, StoresHealth],
 })
 export class ReadAgentModule {}

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
-import { EventLogReader } from './projections/event-log.reader.js';
-import { EventLogSource } from './projections/event-log.source.js';
-import { projectionConfig } from './projections/projection.config.js';
-import { ProjectionRebuild } from './projections/projection-rebuild.js';
+import { EventLogReader } from './event-log/event-log.reader.js';
+import { EventLogSource } from './event-log/event-log.source.js';
+import { projectionConfig } from './config/projection.config.js';
+import { ProjectionRebuild } from './rebuild/projection-rebuild.js';
 
 // Only the variables this tool uses are validated: it serves no HTTP and checks no
 // tokens, so it does not ask for AUTH_JWT_SECRET or PORT as checkEnvironment() would.

@@ -11,6 +11,7 @@ export * from './database/task-columns.js';
 export * from './errors/problem.js';
 export * from './errors/problem.exception.js';
 export * from './errors/to-problem.js';
+export * from './errors/unavailable.error.js';
 export * from './http/create-http-app.js';
 export * from './http/direct-routes.js';
 export * from './http/listen-until-terminated.js';

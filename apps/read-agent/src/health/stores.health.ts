@@ -1,7 +1,7 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RedisConnection } from '@app/platform';
-import { ProjectionStatus } from '../projections/projection-reader.contract.js';
+import { ProjectionProgress } from '../projector/projection-progress.js';
 import { ProjectedViews } from '../stores/projected-views.js';
 import type { DatabaseHealth } from '../stores/sql-store.js';
 import { SqlStores } from '../stores/sql-stores.js';
@@ -27,7 +27,7 @@ export class StoresHealth {
     private readonly stores: SqlStores,
     private readonly projections: ProjectedViews,
     private readonly redis: RedisConnection,
-    @Optional() private readonly projectionStatus?: ProjectionStatus,
+    private readonly progress: ProjectionProgress,
   ) {}
 
   /** `primary`, `replica-0`, ...: up (with the replica's lag), degraded, or down when none answers. */
@@ -62,13 +62,13 @@ export class StoresHealth {
     }
   }
 
-  /** `projections`: the projector's lag, when this build has projections and Redis is set. */
+  /** `projections`: the projector's lag, when Redis is set. */
   async projectionsDetail(): Promise<HealthIndicatorResult> {
-    if (!this.projectionStatus || this.projections.absence) return {};
+    if (this.projections.absence) return {};
     const session = this.indicators.check('projections');
     try {
       const [lagSeconds, eventsBehind] = await within(
-        Promise.all([this.projectionStatus.lagSeconds(), this.projectionStatus.eventsBehind()]),
+        Promise.all([this.progress.lagSeconds(), this.progress.eventsBehind()]),
       );
       return session.up({ lagSeconds, eventsBehind });
     } catch {

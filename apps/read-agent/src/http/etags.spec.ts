@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyTaskCounts, type AgentView } from '../views/views.js';
+import { emptyTaskCounts, type AgentView } from '../read-model/views.js';
 import { agentEtag, noneMatch } from './etags.js';
 
 const agent = (revision: number, pending: number): AgentView => ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 
 /** A task view changes only with its revision. */
 export const taskEtag = (task: TaskView) => `"${task.revision}"`;

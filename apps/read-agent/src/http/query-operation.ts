@@ -4,12 +4,13 @@ import { ANSWER_HEADERS, IF_NONE_MATCH_HEADER, MIN_POSITION_HEADER, NOT_MODIFIED
 
 /**
  * The OpenAPI entry of a query served by a direct route: what @QueryRoute, @ApiTags,
- * @ApiBearerAuth and @Param('id') give a Nest route.
+ * @ApiBearerAuth and @Param('id') give a Nest route. The operation id is the query's name.
  */
-export function queryOperation(tag: string, summary: string, answer: Function, options: { byId?: boolean } = {}) {
+export function queryOperation(operationId: string, tag: string, summary: string, answer: Function, options: { byId?: boolean } = {}) {
   const byId = options.byId ?? false;
   const header = (spec: typeof MIN_POSITION_HEADER) => ({ ...spec, in: 'header' as const, schema: { type: 'string' as const } });
   const operation: OperationObject = {
+    operationId,
     tags: [tag],
     summary,
     security: [{ bearer: [] }],

@@ -19,10 +19,10 @@ export const ANSWER_HEADERS = {
 export const NOT_MODIFIED = { description: 'Not modified (If-None-Match matched); no body', headers: ANSWER_HEADERS };
 export const problemStatuses = (byId: boolean) => (byId ? [400, 401, 403, 404, 429, 503] : [400, 401, 403, 429, 503]);
 
-/** OpenAPI of a query route: its answer, 304, and its problem answers. */
-export function QueryRoute(summary: string, type: Type<unknown>, options: { byId?: boolean } = {}) {
+/** OpenAPI of a query route: its operation id (the query's name), answer, 304, and problem answers. */
+export function QueryRoute(operationId: string, summary: string, type: Type<unknown>, options: { byId?: boolean } = {}) {
   return applyDecorators(
-    ApiOperation({ summary }),
+    ApiOperation({ operationId, summary }),
     ApiHeader(MIN_POSITION_HEADER),
     ApiHeader(IF_NONE_MATCH_HEADER),
     ApiOkResponse({ type, headers: ANSWER_HEADERS }),

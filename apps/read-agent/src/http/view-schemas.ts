@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AGENT_STATUSES, TASK_STATUSES } from '@app/domain';
 
-// The answers of the queries (views/views.ts), for the OpenAPI document.
+// The answers of the queries (read-model/views.ts), for the OpenAPI document.
 
 class TaskCountsSchema {
   @ApiProperty() pending: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@app/domain';
-import type { AgentView } from '../views/views.js';
+import type { AgentView } from '../read-model/views.js';
 import { countAgentTask, evolveAgentView } from './agent.projection.js';
 import { minute } from './logged-event.fixtures.js';
 

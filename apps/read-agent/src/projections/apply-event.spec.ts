@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import { applyBatch } from './apply-event.js';
-import type { LoggedEvent } from './logged-event.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
 import { EventLogFixture } from './logged-event.fixtures.js';
 import { touchedBy, WorkingSet } from './working-set.js';
 

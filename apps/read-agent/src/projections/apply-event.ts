@@ -1,4 +1,4 @@
-import type { LoggedEvent } from './logged-event.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
 import { countAgentTask, evolveAgentView } from './agent.projection.js';
 import { decodeEvent } from './decode-event.js';
 import { evolveStats } from './stats.projection.js';
@@ -14,7 +14,7 @@ export interface PoisonEvent {
  * Applies one event to every view it concerns. Each new view is computed before any is
  * stored, so an event that throws leaves the working set as it was.
  */
-export function applyEvent(views: WorkingSet, logged: LoggedEvent): void {
+function applyEvent(views: WorkingSet, logged: LoggedEvent): void {
   const decoded = decodeEvent(logged);
   if (decoded.aggregate === 'agent') {
     const { event } = decoded;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyStats } from '../views/views.js';
+import { emptyStats } from '../read-model/views.js';
 import { evolveStats } from './stats.projection.js';
 
 describe('evolveStats', () => {

@@ -1,5 +1,5 @@
 import type { AgentStatus, TaskStatus } from '@app/domain';
-import type { StatsView } from '../views/views.js';
+import type { StatsView } from '../read-model/views.js';
 import { shiftCounts, type StatusChange } from './status-change.js';
 
 export type CountedChange =

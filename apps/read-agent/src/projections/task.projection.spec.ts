@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskEvent } from '@app/domain';
-import type { TaskView } from '../views/views.js';
+import type { TaskView } from '../read-model/views.js';
 import { minute } from './logged-event.fixtures.js';
 import { evolveTaskView } from './task.projection.js';
 

@@ -1,5 +1,5 @@
 import { submittedTask, taskChangeOf, type TaskEvent } from '@app/domain';
-import type { TaskView } from '../views/views.js';
+import type { TaskView } from '../read-model/views.js';
 
 /**
  * Folds a task event into its view, with the domain's own fold of each event; an event

@@ -1,6 +1,12 @@
-import { emptyStats, type AgentView, type StatsView, type TaskView } from '../views/views.js';
-import type { LoggedEvent } from './logged-event.js';
-import type { ViewChanges } from './view-cache.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
+import { emptyStats, type AgentView, type StatsView, type TaskView } from '../read-model/views.js';
+
+/** The views a batch changed, to be written. */
+export interface ViewChanges {
+  agents: AgentView[];
+  tasks: TaskView[];
+  stats: StatsView | null;
+}
 
 /** The ids of the views a batch of events can touch, so they are loaded in one MGET. */
 export function touchedBy(events: LoggedEvent[]): { agentIds: string[]; taskIds: string[] } {

@@ -24,7 +24,7 @@ export class AgentsController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
-  @QueryRoute('ListAgents: agents newest first, by status, a page at a time', AgentPageSchema)
+  @QueryRoute('listAgents', 'ListAgents: agents newest first, by status, a page at a time', AgentPageSchema)
   async list(
     @Query() query: ListAgentsDto,
     @MinPosition() minPosition: LogPosition | undefined,

@@ -37,7 +37,7 @@ export class LookupRoutes implements OnModuleInit {
     this.routes.get({
       url: '/agents/:id',
       scope: 'queries:read',
-      openApi: queryOperation('agents', 'GetAgent: an agent with its task counts', AgentViewSchema, { byId: true }),
+      openApi: queryOperation('getAgent', 'agents', 'GetAgent: an agent with its task counts', AgentViewSchema, { byId: true }),
       handle: async (request, reply) => {
         const { id, minPosition } = lookupInput(request);
         const agent = await this.queryBus.execute(new GetAgentQuery(id, minPosition));
@@ -47,7 +47,7 @@ export class LookupRoutes implements OnModuleInit {
     this.routes.get({
       url: '/tasks/:id',
       scope: 'queries:read',
-      openApi: queryOperation('tasks', 'GetTask: a task; its ETag is its revision', TaskViewSchema, { byId: true }),
+      openApi: queryOperation('getTask', 'tasks', 'GetTask: a task; its ETag is its revision', TaskViewSchema, { byId: true }),
       handle: async (request, reply) => {
         const { id, minPosition } = lookupInput(request);
         const task = await this.queryBus.execute(new GetTaskQuery(id, minPosition));
@@ -57,22 +57,22 @@ export class LookupRoutes implements OnModuleInit {
     this.routes.get({
       url: '/stats',
       scope: 'queries:read',
-      openApi: queryOperation('stats', 'GetStats: agents and tasks counted by status', StatsSchema),
+      openApi: queryOperation('getStats', 'stats', 'GetStats: agents and tasks counted by status', StatsSchema),
       handle: async (request, reply) => {
         refuseQueryParameters(request);
         const stats = await this.queryBus.execute(new GetStatsQuery(minPositionOf(request)));
         return answer(request, reply, stats, statsEtag);
       },
     });
-    this.history('agent', "GetHistory: the agent's own events in revision order");
-    this.history('task', "GetHistory: the task's events in revision order");
+    this.history('agent', 'getAgentHistory', "GetHistory: the agent's own events in revision order");
+    this.history('task', 'getTaskHistory', "GetHistory: the task's events in revision order");
   }
 
-  private history(kind: AggregateType, summary: string): void {
+  private history(kind: AggregateType, operationId: string, summary: string): void {
     this.routes.get({
       url: `/${kind}s/:id/history`,
       scope: 'queries:read',
-      openApi: queryOperation(`${kind}s`, summary, HistorySchema, { byId: true }),
+      openApi: queryOperation(operationId, `${kind}s`, summary, HistorySchema, { byId: true }),
       handle: async (request, reply) => {
         const { id, minPosition } = lookupInput(request);
         const { value, source } = await this.queryBus.execute(new GetHistoryQuery(kind, id, minPosition));

@@ -24,7 +24,7 @@ export class TasksController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
-  @QueryRoute('ListTasks: tasks newest first, by agent, status and/or type, a page at a time', TaskPageSchema)
+  @QueryRoute('listTasks', 'ListTasks: tasks newest first, by agent, status and/or type, a page at a time', TaskPageSchema)
   async list(
     @Query() query: ListTasksDto,
     @MinPosition() minPosition: LogPosition | undefined,

@@ -1,7 +1,7 @@
 import type { AgentStatus } from '@app/domain';
 import { agentFieldsOf, type AgentColumns } from '@app/platform';
 import type { SqlStore } from '../stores/sql-store.js';
-import type { AgentView } from '../views/views.js';
+import type { AgentView } from './views.js';
 import { cursorKeySql, keysetClauses, pageOf, type Page, type PageRequest } from './keyset.js';
 
 interface AgentRow extends AgentColumns {

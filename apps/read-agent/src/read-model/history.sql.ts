@@ -1,5 +1,5 @@
 import type { SqlStore } from '../stores/sql-store.js';
-import type { HistoryEvent } from '../views/views.js';
+import type { HistoryEvent } from './views.js';
 
 export type AggregateType = 'agent' | 'task';
 

@@ -1,5 +1,5 @@
 import type { SqlStore } from '../stores/sql-store.js';
-import { emptyStats, type StatsView } from '../views/views.js';
+import { emptyStats, type StatsView } from './views.js';
 
 /** GetStats computed from a database: agents and tasks counted by status. */
 export async function computeStats(db: SqlStore): Promise<StatsView> {

@@ -1,7 +1,7 @@
 import type { TaskStatus } from '@app/domain';
 import { taskFieldsOf, type TaskColumns } from '@app/platform';
 import type { SqlStore } from '../stores/sql-store.js';
-import type { TaskView } from '../views/views.js';
+import type { TaskView } from './views.js';
 import { cursorKeySql, keysetClauses, pageOf, type Page, type PageRequest } from './keyset.js';
 
 export interface TaskFilter {

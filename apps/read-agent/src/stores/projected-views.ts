@@ -1,29 +1,39 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { parsePositionToken, type LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { ProjectionReader, type ProjectedRead } from '../projections/projection-reader.contract.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
+import { keySuffix, readUnderGeneration } from '../redis-views/generation-read.js';
 import { StoreBreaker } from './store-breaker.js';
 
+const CHECKPOINT = keySuffix((keys) => keys.checkpoint);
+const STATS = keySuffix((keys) => keys.stats);
+// Worked out once: the suffix of a view key is this plus the id.
+const BEFORE_ID = { agent: keySuffix((keys) => keys.agent('')), task: keySuffix((keys) => keys.task('')) };
+
+export interface ProjectedRead<T> {
+  /** Null when no generation has been built yet or the view does not exist. */
+  view: T | null;
+  /** Null when nothing has been projected yet. */
+  checkpoint: LogPosition | null;
+}
+
 /**
- * The Redis projections as a store: present when REDIS_URL is set and the projections
- * module provides a reader; behind its own breaker, so a Redis outage costs one fast
- * failure and then nothing until the breaker tries again.
+ * The Redis projections as a store: one round trip per read, the view and the checkpoint
+ * of the current generation. Behind its own breaker, so a Redis outage costs one fast
+ * failure and then nothing until the breaker tries again; a read rejects while Redis is
+ * unset or unreachable, and the databases answer.
  */
 @Injectable()
 export class ProjectedViews {
   private readonly breaker: StoreBreaker | undefined;
 
-  constructor(
-    private readonly redis: RedisConnection,
-    @Optional() private readonly reader?: ProjectionReader,
-  ) {
-    this.breaker = redis.client && reader ? new StoreBreaker('redis') : undefined;
+  constructor(private readonly redis: RedisConnection) {
+    this.breaker = redis.client ? new StoreBreaker('redis') : undefined;
   }
 
   /** Why Redis cannot serve at all, or undefined when it is configured. */
   get absence(): string | undefined {
-    if (!this.redis.client) return 'REDIS_URL is not set';
-    if (!this.reader) return 'this build has no projections';
-    return undefined;
+    return this.redis.client ? undefined : 'REDIS_URL is not set';
   }
 
   /** Configured and its breaker lets calls through. */
@@ -31,9 +41,21 @@ export class ProjectedViews {
     return this.breaker !== undefined && !this.breaker.isOpen;
   }
 
-  read<T>(read: (reader: ProjectionReader) => Promise<ProjectedRead<T>>): Promise<ProjectedRead<T>> {
-    if (!this.breaker || !this.reader) return Promise.reject(new Error(`Redis projections unavailable: ${this.absence}`));
-    const reader = this.reader;
-    return this.breaker.call(() => read(reader));
+  read(kind: 'agent', id: string): Promise<ProjectedRead<AgentView>>;
+  read(kind: 'task', id: string): Promise<ProjectedRead<TaskView>>;
+  read(kind: 'stats'): Promise<ProjectedRead<StatsView>>;
+  read(kind: 'agent' | 'task' | 'stats', id?: string): Promise<ProjectedRead<unknown>> {
+    const client = this.redis.client;
+    if (!this.breaker || !client) return Promise.reject(new Error(`Redis projections unavailable: ${this.absence}`));
+    const view = kind === 'stats' ? STATS : BEFORE_ID[kind] + id!;
+    return this.breaker.call(async () => {
+      const read = await readUnderGeneration(client, [view, CHECKPOINT]);
+      if (!read) return { view: null, checkpoint: null };
+      const [json, token] = read.values;
+      return {
+        view: json === null ? null : JSON.parse(json),
+        checkpoint: token === null ? null : (parsePositionToken(token) ?? null),
+      };
+    });
   }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LogPosition } from '@app/domain';
-import { ProblemException } from '@app/platform';
-import type { ProjectedRead } from '../projections/projection-reader.contract.js';
-import type { ProjectedViews } from './projected-views.js';
+import { toProblem } from '@app/platform';
+import type { ProjectedRead, ProjectedViews } from './projected-views.js';
 import { ReadRouter } from './read-router.js';
 import type { SqlStore } from './sql-store.js';
 import type { SqlStores } from './sql-stores.js';
+import { StoresUnavailableError } from './stores-unavailable.error.js';
 
 const at = (txId: number, position: number): LogPosition => ({ txId: BigInt(txId), position: BigInt(position) });
 
@@ -31,7 +31,7 @@ function redis(read: () => Promise<ProjectedRead<string>>, usable = true) {
 }
 
 /** What the view asks Redis for; the fake Redis answers regardless. */
-const projected = async (): Promise<ProjectedRead<string>> => ({ view: 'unused', checkpoint: null });
+const projected = (views: ProjectedViews) => views.read('stats') as unknown as Promise<ProjectedRead<string>>;
 
 const NO_REDIS = redis(() => Promise.reject(new Error('no redis')), false);
 
@@ -127,9 +127,9 @@ describe('ReadRouter', () => {
     const failing = router(NO_REDIS, [database('replica-0', { down: true })], database('primary', { down: true }), 20);
     for (const token of [undefined, at(5, 1)]) {
       const error = await failing.fromDatabases(run, token).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ProblemException);
-      expect((error as ProblemException).problem.status).toBe(503);
-      expect((error as ProblemException).headers).toEqual({ 'Retry-After': '1' });
+      expect(error).toBeInstanceOf(StoresUnavailableError);
+      expect(toProblem(error).body.status).toBe(503);
+      expect(toProblem(error).headers).toEqual({ 'Retry-After': '1' });
     }
   });
 

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { positionCovers, type LogPosition } from '@app/domain';
-import { problem, ProblemException } from '@app/platform';
 import { readConfig, type ReadConfig } from '../config/read.config.js';
-import type { ProjectedRead, ProjectionReader } from '../projections/projection-reader.contract.js';
-import { ProjectedViews } from './projected-views.js';
+import { ProjectedViews, type ProjectedRead } from './projected-views.js';
 import { countAnswer, type ReadSource, type Sourced } from './read-source.js';
 import { SqlStores } from './sql-stores.js';
 import { isQueryError, type SqlStore } from './sql-store.js';
+import { StoresUnavailableError } from './stores-unavailable.error.js';
 
 /** Polling intervals while waiting for X-Min-Position: soon at first, then every 20 ms. */
 const POLL_MS = [2, 5, 10, 20];
@@ -31,7 +30,7 @@ export class ReadRouter {
 
   /** A single view: Redis when it has it; otherwise computed by `compute` on a database. */
   view<T>(
-    projected: (reader: ProjectionReader) => Promise<ProjectedRead<T>>,
+    projected: (views: ProjectedViews) => Promise<ProjectedRead<T>>,
     compute: (db: SqlStore) => Promise<T | null>,
     minPosition: LogPosition | undefined,
   ): Promise<Sourced<T | null>> {
@@ -46,7 +45,7 @@ export class ReadRouter {
   private async route<T, R extends T>(
     run: (db: SqlStore) => Promise<T>,
     minPosition: LogPosition | undefined,
-    projected?: (reader: ProjectionReader) => Promise<ProjectedRead<R>>,
+    projected?: (views: ProjectedViews) => Promise<ProjectedRead<R>>,
   ): Promise<Sourced<T>> {
     const deadline = Date.now() + this.config.waitMs;
     // Stores that failed during this request are not asked again by it, nor waited for.
@@ -75,17 +74,17 @@ export class ReadRouter {
       return answered(await run(this.databases.primary), 'primary');
     } catch (error) {
       if (isQueryError(error)) throw error;
-      throw unavailable(minPosition);
+      throw new StoresUnavailableError(minPosition);
     }
   }
 
   /** The view when Redis has it and, with a token, its checkpoint covers the token. */
   private async fromRedis<R>(
-    projected: (reader: ProjectionReader) => Promise<ProjectedRead<R>>,
+    projected: (views: ProjectedViews) => Promise<ProjectedRead<R>>,
     minPosition: LogPosition | undefined,
   ): Promise<R | undefined | typeof FAILED> {
     try {
-      const { view, checkpoint } = await this.projections.read(projected);
+      const { view, checkpoint } = await projected(this.projections);
       if (view === null) return undefined;
       if (minPosition && !(checkpoint && positionCovers(checkpoint, minPosition))) return undefined;
       return view;
@@ -112,11 +111,4 @@ export class ReadRouter {
 function answered<T>(value: T, source: ReadSource): Sourced<T> {
   countAnswer(source);
   return { value, source };
-}
-
-function unavailable(minPosition: LogPosition | undefined): ProblemException {
-  const detail = minPosition
-    ? 'No data store could answer at the requested position; retry shortly.'
-    : 'No data store could answer; retry shortly.';
-  return new ProblemException(problem(503, detail, 'stores-unavailable'), { 'Retry-After': '1' });
 }

@@ -9,7 +9,7 @@ export interface Sourced<T> {
   source: ReadSource;
 }
 
-export const readSourceTotal = new Counter({
+const readSourceTotal = new Counter({
   name: 'cqrs_read_source_total',
   help: 'Query answers by the store they were read from',
   labelNames: ['source'] as const,

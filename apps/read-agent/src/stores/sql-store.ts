@@ -53,11 +53,8 @@ export class SqlStore {
   }
 
   /**
-   * Whether this database shows everything up to the token's transaction. The token's last
-   * event row is visible exactly when its transaction is, in this database's current
-   * snapshot; later snapshots only see more. (pg_visible_in_snapshot is not used: on a hot
-   * standby pg_current_snapshot() lists no in-progress transactions, so it calls a
-   * transaction visible before its commit is replayed; see test/read-agent/replica-replay.)
+   * Whether this database shows the token's write: its last event row is visible here
+   * (not a WAL position nor pg_visible_in_snapshot, see docs/adr/0004).
    */
   async reflects(token: LogPosition): Promise<boolean> {
     const rows = await this.query<{ seen: boolean }>(

@@ -8,6 +8,18 @@ const breakerState = new Gauge({
   labelNames: ['store'] as const,
 });
 
+export interface BreakerPolicy {
+  /** A call that takes longer fails; false: no limit (the caller's own timeouts bound it). */
+  timeoutMs: number | false;
+  /** How long an open breaker skips its store before it tries again. */
+  resetMs: number;
+  /** Open at the first failure, rather than once half of at least 3 calls have failed. */
+  openOnFirstFailure: boolean;
+}
+
+/** The stores queries read: a slow store is skipped after 1 s, and retried 2 s after it opened. */
+const QUERY_STORE: BreakerPolicy = { timeoutMs: 1_000, resetMs: 2_000, openOnFirstFailure: false };
+
 /**
  * One store's opossum breaker: a store that keeps failing is skipped at once, so the next
  * store answers without waiting, and is tried again after the reset timeout. Each call
@@ -21,13 +33,14 @@ export class StoreBreaker {
   constructor(
     readonly store: string,
     isFaultOfCaller: (error: unknown) => boolean = () => false,
+    policy: BreakerPolicy = QUERY_STORE,
   ) {
     this.breaker = new CircuitBreaker((work: () => Promise<unknown>) => work(), {
       name: store,
-      timeout: 1_000,
-      errorThresholdPercentage: 50,
-      resetTimeout: 2_000,
-      volumeThreshold: 3,
+      timeout: policy.timeoutMs,
+      errorThresholdPercentage: policy.openOnFirstFailure ? 0 : 50,
+      resetTimeout: policy.resetMs,
+      volumeThreshold: policy.openOnFirstFailure ? 1 : 3,
       errorFilter: isFaultOfCaller,
       // Off: every call's latency would be kept for 10 s and the lot sorted each second
       // for a snapshot nobody reads (~120,000 numbers at 12,000 reads/s). Counts suffice.
@@ -39,7 +52,7 @@ export class StoreBreaker {
     this.breaker.on('failure', (error: Error) => (this.lastFailure = error.message));
     this.breaker.on('open', () => {
       breakerState.set({ store }, 2);
-      logger.warn(`unavailable, skipped until it is tried again in 2 s: ${this.lastFailure}`);
+      logger.warn(`unavailable, skipped until it is tried again in ${policy.resetMs / 1000} s: ${this.lastFailure}`);
     });
     this.breaker.on('halfOpen', () => breakerState.set({ store }, 1));
     this.breaker.on('close', () => {

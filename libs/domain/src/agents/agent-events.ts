@@ -13,11 +13,3 @@ export type AgentResumed = DomainEvent<'AgentResumed', Record<string, never>>;
 export type AgentRetired = DomainEvent<'AgentRetired', Record<string, never>>;
 
 export type AgentEvent = AgentRegistered | AgentUpdated | AgentPaused | AgentResumed | AgentRetired;
-
-export const AGENT_EVENT_TYPES: ReadonlyArray<AgentEvent['type']> = [
-  'AgentRegistered',
-  'AgentUpdated',
-  'AgentPaused',
-  'AgentResumed',
-  'AgentRetired',
-];

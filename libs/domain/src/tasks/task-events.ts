@@ -7,11 +7,3 @@ export type TaskFailed = DomainEvent<'TaskFailed', { agentId: string; error: str
 export type TaskCancelled = DomainEvent<'TaskCancelled', { agentId: string; reason: string | null }>;
 
 export type TaskEvent = TaskSubmitted | TaskStarted | TaskCompleted | TaskFailed | TaskCancelled;
-
-export const TASK_EVENT_TYPES: ReadonlyArray<TaskEvent['type']> = [
-  'TaskSubmitted',
-  'TaskStarted',
-  'TaskCompleted',
-  'TaskFailed',
-  'TaskCancelled',
-];

@@ -3,6 +3,7 @@ import { DomainError } from '@app/domain';
 import { DOMAIN_ERROR_STATUS } from './domain-error-status.js';
 import { problem, type ProblemDetails } from './problem.js';
 import { ProblemException } from './problem.exception.js';
+import { UnavailableError } from './unavailable.error.js';
 
 export interface ProblemAnswer {
   body: ProblemDetails;
@@ -26,6 +27,13 @@ const FRAMEWORK_DETAILS: Record<number, string> = {
 export function toProblem(error: unknown): ProblemAnswer {
   if (error instanceof ProblemException) {
     return { body: error.problem, headers: error.headers, unexpected: false };
+  }
+  if (error instanceof UnavailableError) {
+    return {
+      body: problem(503, error.detail, error.code),
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      unexpected: false,
+    };
   }
   if (error instanceof DomainError) {
     return { body: problem(DOMAIN_ERROR_STATUS[error.kind], error.message, error.code), headers: {}, unexpected: false };

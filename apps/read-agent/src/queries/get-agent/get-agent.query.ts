@@ -1,7 +1,7 @@
 import { Query } from '@nestjs/cqrs';
 import type { LogPosition } from '@app/domain';
 import type { Sourced } from '../../stores/read-source.js';
-import type { AgentView } from '../../views/views.js';
+import type { AgentView } from '../../read-model/views.js';
 
 export class GetAgentQuery extends Query<Sourced<AgentView | null>> {
   constructor(

@@ -2,7 +2,7 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { computeStats } from '../../read-model/stats.sql.js';
 import { ReadRouter } from '../../stores/read-router.js';
 import type { Sourced } from '../../stores/read-source.js';
-import type { StatsView } from '../../views/views.js';
+import type { StatsView } from '../../read-model/views.js';
 import { GetStatsQuery } from './get-stats.query.js';
 
 @QueryHandler(GetStatsQuery)

@@ -7,12 +7,13 @@ import {
 } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { applyBatch } from './apply-event.js';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import { ProjectorLease } from './lease.js';
-import { projectionConfig, type ProjectionConfig } from './projection.config.js';
+import { applyBatch } from '../projections/apply-event.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import { LogSourcePolicy } from '../event-log/log-source-policy.js';
+import { ProjectorLease } from './projector-lease.js';
+import { projectionConfig, type ProjectionConfig } from '../config/projection.config.js';
 import { poisonEvents } from './projection-metrics.js';
-import { ProjectionStore, type BatchWrite } from './projection-store.js';
+import { ProjectionStore, type BatchWrite } from '../redis-views/projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';
 
 /** After a wake-up whose event could not be read yet, look again this soon, for this long. */
@@ -24,8 +25,8 @@ interface Session {
   generation: string;
   checkpoint: LogPosition;
   highestRead: bigint;
-  /** The last read came back short: the next one goes to the primary. */
-  atTail: boolean;
+  /** Where the next read goes: the replica for a backlog, the primary at the tail. */
+  reads: LogSourcePolicy;
 }
 
 class SteppedDown extends Error {}
@@ -127,29 +128,18 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /**
-   * Applies batches until the log has nothing more to give; each commit overlaps the next read.
-   *
-   * After a short read (at the tail) the next read goes to the primary, where a woken
-   * projector finds the announced commit that the replica may not have replayed yet; after
-   * a full batch (a backlog) to the replica, to spare the primary. Each falls back to the
-   * other while it is unreachable. A short read of the replica only reached the replica's
-   * end, so the log counts as read only after a short read of the primary.
-   *
-   * Mixing them is safe: each read returns, in (tx_id, position) order, the rows after the
-   * checkpoint of transactions below its own snapshot's xmin, all of which have ended. So
-   * nothing at or below the checkpoint can still commit, whichever database answered, and
-   * the next read needs only its own snapshot; a replica behind the checkpoint returns
-   * less or nothing, never an event twice.
+   * Applies batches until the log has nothing more to give; each commit overlaps the next
+   * read. The tail is read from the primary, backlogs from the replica (docs/adr/0003).
    */
   private async catchUp(): Promise<void> {
     const session = (this.session ??= await this.openSession());
     const { batchSize } = this.config;
     let committing: Promise<void> | undefined;
     for (;;) {
-      const from = session.atTail ? 'primary' : 'replica';
+      const from = session.reads.next;
       const [events] = await Promise.all([this.log.readAfter(session.checkpoint, batchSize, from), committing]);
       if (!this.running) return;
-      session.atTail = events.length < batchSize;
+      const readToEnd = session.reads.record(from, events.length);
       if (events.length > 0) {
         const views = await this.store!.load(session.generation, events);
         const poison = applyBatch(views, events);
@@ -158,7 +148,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
         session.checkpoint = last;
         for (const event of events) if (event.position > session.highestRead) session.highestRead = event.position;
       }
-      if (session.atTail && from === 'primary') return committing;
+      if (readToEnd) return committing;
     }
   }
 
@@ -179,8 +169,8 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   private async openSession(): Promise<Session> {
     const generation = await this.store!.ensureGeneration();
     const checkpoint = (await this.store!.checkpoint(generation)) ?? LOG_START;
-    // A new session (start, takeover, after an error) may be far behind: the replica first.
-    return { generation, checkpoint, highestRead: checkpoint.position, atTail: false };
+    // A new session (start, takeover, after an error) may be far behind: a new policy reads the replica first.
+    return { generation, checkpoint, highestRead: checkpoint.position, reads: new LogSourcePolicy(this.config.batchSize) };
   }
 
   private async commit(batch: BatchWrite): Promise<void> {

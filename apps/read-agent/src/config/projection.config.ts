@@ -18,6 +18,12 @@ class ProjectionEnvironment {
   @Min(10, { message: 'must be a whole number of milliseconds (10..60000)' })
   @Max(60_000, { message: 'must be a whole number of milliseconds (10..60000)' })
   PROJECTION_POLL_MS = 500;
+
+  @Transform(toInt(500))
+  @IsInt({ message: 'must be a whole number of events (1..10000)' })
+  @Min(1, { message: 'must be a whole number of events (1..10000)' })
+  @Max(10_000, { message: 'must be a whole number of events (1..10000)' })
+  PROJECTION_BATCH_SIZE = 500;
 }
 
 export interface ProjectionConfig {
@@ -25,11 +31,11 @@ export interface ProjectionConfig {
   leaseMs: number;
   /** Safety-net poll interval; the Redis wake-up normally comes first. */
   pollMs: number;
-  /** Events per projector batch. */
+  /** Events per projector batch (the rebuild has its own, larger batches). */
   batchSize: number;
 }
 
 export const projectionConfig = registerAs('projection', (): ProjectionConfig => {
   const env = validateEnvironment(ProjectionEnvironment);
-  return { leaseMs: env.PROJECTION_LEASE_MS, pollMs: env.PROJECTION_POLL_MS, batchSize: 500 };
+  return { leaseMs: env.PROJECTION_LEASE_MS, pollMs: env.PROJECTION_POLL_MS, batchSize: env.PROJECTION_BATCH_SIZE };
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { LuaScript } from './lua-script.js';
-import { FENCE_KEY, HANDOVER_KEY, LEASE_KEY, LEASE_RELEASED_CHANNEL } from './redis-layout.js';
+import { LuaScript } from '../redis-views/lua-script.js';
+import { FENCE_KEY, HANDOVER_KEY, LEASE_KEY, LEASE_RELEASED_CHANNEL } from '../redis-views/redis-layout.js';
 
 // The holder's token is "<fence>:<candidate>": a fresh fencing number per acquisition, so
 // a holder that lost the lease (even one that later wins it again) never matches an old token.

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { EVENTS_APPENDED_CHANNEL } from '@app/platform';
-import { LEASE_RELEASED_CHANNEL } from './redis-layout.js';
+import { LEASE_RELEASED_CHANNEL } from '../redis-views/redis-layout.js';
 
 export type WakeReason = 'events' | 'lease';
 

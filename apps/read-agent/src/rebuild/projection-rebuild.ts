@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { LogPosition } from '@app/domain';
-import { applyBatch, type PoisonEvent } from './apply-event.js';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import type { LogSource } from './event-log.source.js';
-import { ProjectorLease } from './lease.js';
-import type { LoggedEvent } from './logged-event.js';
-import { ProjectionStore } from './projection-store.js';
-import { generationPattern } from './redis-layout.js';
+import { applyBatch, type PoisonEvent } from '../projections/apply-event.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import type { LogSource } from '../event-log/event-log.source.js';
+import { LogSourcePolicy } from '../event-log/log-source-policy.js';
+import { ProjectorLease } from '../projector/projector-lease.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
+import { ProjectionStore } from '../redis-views/projection-store.js';
+import { generationPattern } from '../redis-views/redis-layout.js';
 import { ViewCache } from './view-cache.js';
 
 export interface RebuildOptions {
@@ -140,18 +141,17 @@ export class ProjectionRebuild {
 
   /**
    * The last batches under the lease; the final one also makes the generation current.
-   * Read like the projector reads: the replica, and the primary once the replica comes
-   * back short. The holder that handed over read the tail from the primary, so a
-   * generation swapped in at the replica's end could be behind the views it replaces.
+   * Read as the projector reads, to the primary's end: the holder that handed over read
+   * the tail there, so a generation swapped in at the replica's end could be behind the
+   * views it replaces (docs/adr/0003).
    */
   private async swapIn(lease: ProjectorLease, generation: string, from: LogPosition): Promise<string | null> {
     let checkpoint = from;
-    let source: LogSource = 'replica';
+    const reads = new LogSourcePolicy(this.batchSize);
     for (;;) {
+      const source = reads.next;
       const events = await this.read(checkpoint, source);
-      const short = events.length < this.batchSize;
-      const final = short && source === 'primary';
-      source = short ? 'primary' : 'replica';
+      const final = reads.record(source, events.length);
       if (events.length === 0 && !final) continue;
       const last = events.length > 0 ? events[events.length - 1] : null;
       const views = await this.store.load(generation, events);

@@ -1,10 +1,5 @@
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
-
-export interface ViewChanges {
-  agents: AgentView[];
-  tasks: TaskView[];
-  stats: StatsView | null;
-}
+import type { ViewChanges } from '../projections/working-set.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 
 /**
  * The views of a generation being rebuilt, kept in memory: the rebuild is their only

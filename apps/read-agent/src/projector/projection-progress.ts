@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { parsePositionToken, type LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { EventLogReader, LOG_START } from './event-log.reader.js';
-import { keySuffix, readUnderGeneration } from './generation-read.js';
-import { bindProjectionGauges, type ProjectionGaugeSource } from './projection-metrics.js';
-import { ProjectionStatus } from './projection-reader.contract.js';
+import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import { keySuffix, readUnderGeneration } from '../redis-views/generation-read.js';
+import { bindProjectionGauges } from './projection-metrics.js';
 
 const CHECKPOINT = keySuffix((keys) => keys.checkpoint);
 const CHECKPOINT_TIME = keySuffix((keys) => keys.checkpointTime);
@@ -25,25 +24,26 @@ interface Progress {
  * while Redis or the database is unreachable.
  */
 @Injectable()
-export class ProjectionProgress extends ProjectionStatus implements ProjectionGaugeSource {
+export class ProjectionProgress {
   private latest: { at: number; progress: Promise<Progress> } | undefined;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly log: EventLogReader,
   ) {
-    super();
     bindProjectionGauges(this);
   }
 
-  override async lagSeconds(): Promise<number> {
+  /** Seconds between now and the commit of the last applied event; 0 when caught up. */
+  async lagSeconds(): Promise<number> {
     const { behind, checkpointTime, firstBehindAt } = await this.progress();
     if (behind === 0) return 0;
     const since = checkpointTime ?? firstBehindAt?.getTime() ?? Date.now();
     return Math.max(0, (Date.now() - since) / 1000);
   }
 
-  override async eventsBehind(): Promise<number> {
+  /** Events committed in the log and not yet applied. */
+  async eventsBehind(): Promise<number> {
     return (await this.progress()).behind;
   }
 

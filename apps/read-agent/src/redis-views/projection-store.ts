@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import { formatPositionToken, parsePositionToken, type LogPosition } from '@app/domain';
-import type { AgentView, StatsView, TaskView } from '../views/views.js';
-import type { PoisonEvent } from './apply-event.js';
-import type { LoggedEvent } from './logged-event.js';
+import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
+import type { PoisonEvent } from '../projections/apply-event.js';
+import type { LoggedEvent } from '../event-log/logged-event.js';
 import { stringOrNull } from './lua-script.js';
 import { COMMIT, ENSURE_GENERATION, NEXT_GENERATION } from './projection-scripts.js';
 import { GENERATION_COUNTER_KEY, GENERATION_KEY, LEASE_KEY, viewKeys } from './redis-layout.js';
-import type { ViewCache, ViewChanges } from './view-cache.js';
-import { touchedBy, WorkingSet } from './working-set.js';
+import type { ViewCache } from '../rebuild/view-cache.js';
+import { touchedBy, WorkingSet, type ViewChanges } from '../projections/working-set.js';
 
 /** Keys per MSET, so that no single command holds Redis for long. */
 const MSET_CHUNK = 1_000;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
 import { EventLogSource, type LogSource } from './event-log.source.js';
 import type { LoggedEvent } from './logged-event.js';
-import { logReads } from './projection-metrics.js';
+import { logReads } from './log-reads.metric.js';
 
 export const LOG_START: LogPosition = { txId: 0n, position: 0n };
 
@@ -33,7 +33,7 @@ export interface Backlog {
  * commit behind a position already read (DESIGN.md section 2). Served by
  * events_tx_order_idx. Each read is gap-safe for its own snapshot, on whichever database
  * answers it, so a reader may switch between the replica and the primary from one read
- * to the next (see Projector.catchUp).
+ * to the next (docs/adr/0003).
  */
 @Injectable()
 export class EventLogReader {

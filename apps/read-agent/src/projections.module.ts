@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { EventLogReader } from './event-log/event-log.reader.js';
+import { EventLogSource } from './event-log/event-log.source.js';
+import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
+import { ProjectionProgress } from './projector/projection-progress.js';
+import { Projector } from './projector/projector.js';
+import { ProjectedViews } from './stores/projected-views.js';
+
+/**
+ * The Redis projections: the projector (started on bootstrap, lease released on shutdown)
+ * and what the query side reads: the views (ProjectedViews) and the progress (ProjectionProgress).
+ * Needs the global PlatformModule (RedisConnection, database config).
+ */
+@Module({
+  imports: [ReadAgentConfigModule],
+  providers: [
+    EventLogSource,
+    EventLogReader,
+    Projector,
+    ProjectedViews,
+    ProjectionProgress,
+  ],
+  exports: [ProjectedViews, ProjectionProgress],
+})
+export class ProjectionsModule {}
