@@ -5,7 +5,7 @@ export {
   type PostgresClusterOptions,
 } from './postgres-cluster.js';
 export { createDatabase, type CreateDatabaseOptions, type DatabaseUrls } from './create-database.js';
-export { withClient, withDatabase } from './pg-client.js';
+export { withClient } from './pg-client.js';
 export { waitForReplicaReplay, type ReplayResult } from './replica-replay.js';
 export { runningPostgresPids } from './running-servers.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
@@ -14,5 +14,3 @@ export { runNodeProgram, type NodeProgramOptions, type NodeProgramResult } from 
 export { exitOf } from './node-child.js';
 export { findExecutable } from './find-executable.js';
 export { isAlive, readPidFile } from './process-info.js';
-export { fileTail } from './log-tail.js';
-export { waitFor, type WaitOptions } from './wait.js';
