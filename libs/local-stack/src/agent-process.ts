@@ -153,6 +153,7 @@ async function waitUntilReady(agent: AgentProcess, child: ChildProcess, options:
   const readyUrl = `${agent.url}${options.readyPath ?? '/health/ready'}`;
   while (Date.now() < deadline) {
     if (!isRunning(child)) {
+      await agent.exited; // its last words, which tell why, may still be in the pipes
       throw new Error(`${agent.name} exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${await agent.tail()}`);
     }
     try {
