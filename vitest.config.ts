@@ -1,8 +1,25 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // Unit tests are pure and run beside the code. Integration and end-to-end tests start
 // real PostgreSQL (primary + streaming replica) and Redis, and talk to the built agents
-// as real processes, so `npm test` builds first (pretest).
+// as real processes, so `npm test` builds first (pretest). Each tier runs alone with
+// `--project <name>`; each real-store tier has its own global setup, so running both
+// starts two clusters, one per tier.
+function realStores(name: string, include: string): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name,
+      include: [include],
+      environment: 'node',
+      globalSetup: ['test/support/global-setup.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      pool: 'forks',
+    },
+  };
+}
+
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
@@ -15,18 +32,8 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'integration',
-          include: ['test/**/*.int.spec.ts', 'test/**/*.e2e.spec.ts'],
-          environment: 'node',
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          pool: 'forks',
-        },
-      },
+      realStores('integration', 'test/**/*.int.spec.ts'),
+      realStores('e2e', 'test/**/*.e2e.spec.ts'),
     ],
   },
 });

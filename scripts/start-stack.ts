@@ -4,13 +4,12 @@
  * from REDIS_URL or a redis-server on PATH, applies migrations, runs both agents and
  * prints where they are. Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
-import { startPostgresCluster, startRedisServer, type PostgresCluster, type RedisServer } from '@app/local-stack';
+import { startAgentProcess, startPostgresCluster, startRedisServer, type PostgresCluster, type RedisServer } from '@app/local-stack';
 import { runMigrations } from '../migrations/data-source.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -56,39 +55,29 @@ async function redis(): Promise<string | undefined> {
   return server.url;
 }
 
-function startAgent(name: string, entry: string, env: Record<string, string | undefined>): ChildProcess {
-  const log = createWriteStream(join(LOG_DIR, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(ROOT, entry)], {
+/** One built agent, its output appended to .data/logs/<name>.log and its stderr echoed here too. */
+async function startAgent(name: string, entry: string, port: string, host: string, env: Record<string, string | undefined>): Promise<void> {
+  await startAgentProcess({
+    name,
+    entry: join(ROOT, entry),
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.pipe(log);
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
-  child.stderr!.pipe(log);
-  const exited = new Promise((done) => child.once('exit', done));
-  child.once('exit', (code, signal) => {
-    if (!shuttingDown) {
+    port: Number(port),
+    host,
+    logFile: join(LOG_DIR, `${name}.log`),
+    onLine: (line, stream) => {
+      if (stream === 'stderr') process.stderr.write(`[${name}] ${line}\n`);
+    },
+    readyTimeoutMs: 60_000,
+    onSpawn: (agent) => stoppers.unshift(() => agent.stop()),
+    onUnexpectedExit: (code, signal) => {
+      if (shuttingDown) return;
       say(`${name} exited unexpectedly (${signal ?? code}); see .data/logs/${name}.log`);
       void shutdown(1);
-    }
+    },
+  }).catch((error: Error) => {
+    if (!shuttingDown) throw new Error(`${error.message.split('\n')[0]}; see .data/logs/${name}.log`);
   });
-  stoppers.unshift(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  return child;
-}
-
-async function waitReady(name: string, url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (shuttingDown) return;
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error(`${name} did not become ready within 60 s; see .data/logs/${name}.log`);
 }
 
 let shuttingDown = false;
@@ -101,8 +90,11 @@ async function shutdown(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: while a handler of ours is listening, local-stack's process guard
+  // leaves the order of stopping to shutdown() instead of stopping the stores and
+  // re-raising the signal at once, which would kill this process before the agents finish.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
   await mkdir(LOG_DIR, { recursive: true });
 
   const { primaryUrl, replicaUrls } = await databases();
@@ -114,16 +106,17 @@ async function main(): Promise<void> {
   const writePort = process.env.WRITE_PORT ?? '3000';
   const readPort = process.env.READ_PORT ?? '3001';
   const host = process.env.HOST ?? '127.0.0.1';
-  const common = { DATABASE_URL: primaryUrl, REDIS_URL: redisUrl, AUTH_JWT_SECRET: secret, HOST: host };
-  startAgent('write-agent', 'dist/apps/write-agent/src/main.js', { ...common, PORT: writePort });
-  startAgent('read-agent', 'dist/apps/read-agent/src/main.js', {
-    ...common,
-    PORT: readPort,
-    DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS ?? replicaUrls.join(','),
-  });
+  const common = { DATABASE_URL: primaryUrl, REDIS_URL: redisUrl, AUTH_JWT_SECRET: secret };
   const writeUrl = `http://${host}:${writePort}`;
   const readUrl = `http://${host}:${readPort}`;
-  await Promise.all([waitReady('write-agent', writeUrl), waitReady('read-agent', readUrl)]);
+  await Promise.all([
+    startAgent('write-agent', 'dist/apps/write-agent/src/main.js', writePort, host, common),
+    startAgent('read-agent', 'dist/apps/read-agent/src/main.js', readPort, host, {
+      ...common,
+      DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS ?? replicaUrls.join(','),
+    }),
+  ]);
+  if (shuttingDown) return;
 
   const token = await new SignJWT({ scope: 'commands:write queries:read' })
     .setProtectedHeader({ alg: 'HS256' })

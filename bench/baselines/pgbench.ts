@@ -1,29 +1,22 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { exitOf, findExecutable } from '@app/local-stack';
 import { defer, onExitKill, withTimeout } from '../lib/lifecycle.js';
-import { exitOf } from '../lib/processes.js';
 import { latencyOf, throughputOf, type Latency, type Throughput } from '../lib/stats.js';
 
 /** pgbench on PATH, else the newest /usr/lib/postgresql/<major>/bin/pgbench; undefined when none. */
 export function findPgbench(): string | undefined {
-  const candidates = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'pgbench'));
+  const onPath = findExecutable('pgbench');
+  if (onPath) return onPath;
   try {
     const majors = readdirSync('/usr/lib/postgresql').filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
-    candidates.push(...majors.map((major) => `/usr/lib/postgresql/${major}/bin/pgbench`));
+    return majors.map((major) => `/usr/lib/postgresql/${major}/bin/pgbench`).find((file) => findExecutable(file));
   } catch {
-    // no Debian PostgreSQL packages
+    return undefined; // no Debian PostgreSQL packages
   }
-  return candidates.find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 export interface PgbenchSpec {

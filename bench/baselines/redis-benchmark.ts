@@ -3,27 +3,14 @@
  * for "a read from this Redis on this machine", without HTTP or Node.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { loadavg } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { exitOf, findExecutable } from '@app/local-stack';
 import { defer, onExitKill, withTimeout } from '../lib/lifecycle.js';
-import { exitOf } from '../lib/processes.js';
 import { round, type Latency, type Throughput } from '../lib/stats.js';
 
 /** redis-benchmark on PATH; undefined when there is none. */
 export function findRedisBenchmark(): string | undefined {
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, 'redis-benchmark'))
-    .find((file) => {
-      try {
-        accessSync(file, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+  return findExecutable('redis-benchmark');
 }
 
 export interface RedisBenchmarkSpec {

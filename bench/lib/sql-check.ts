@@ -1,12 +1,12 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDatabase } from '@app/local-stack';
-import { runMigrations } from '../../migrations/data-source.js';
+import { withClient } from '@app/local-stack';
 import { SUBMIT_TASK_STATEMENTS } from '../baselines/submit-task-sql.js';
 import { postJson } from '../scenarios/fixtures.js';
+import { createScratchDatabase } from './databases.js';
 import { withTimeout } from './lifecycle.js';
 import type { NodeService } from './processes.js';
-import { withClient, type Stores } from './stores.js';
+import type { Stores } from './stores.js';
 
 export interface SqlCheck {
   status: 'match' | 'MISMATCH' | 'skipped' | 'error';
@@ -30,9 +30,8 @@ export async function checkBaselineSql(
   runTag: string,
 ): Promise<SqlCheck> {
   if (!stores.cluster) return { status: 'skipped', detail: 'external DATABASE_URL: the server log is not readable here' };
-  const { handle, logDir } = stores.cluster;
-  const urls = await createDatabase(handle, 'bench_sql_check');
-  await runMigrations(urls.primaryUrl);
+  const { logDir } = stores.cluster;
+  const urls = await createScratchDatabase(stores, 'bench_sql_check');
   await withClient(urls.primaryUrl, (client) => client.query(`ALTER DATABASE bench_sql_check SET log_statement = 'all'`));
 
   const logFile = join(logDir, 'primary.log');

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import pg from 'pg';
-import { createDatabase, startPostgresCluster, startRedisServer, type PostgresCluster } from '@app/local-stack';
+import { createDatabase, startPostgresCluster, startRedisServer, withClient, type PostgresCluster } from '@app/local-stack';
 import { runMigrations } from '../../migrations/data-source.js';
 import type { BenchConfig } from './config.js';
 import { defer, withTimeout } from './lifecycle.js';
@@ -73,16 +72,6 @@ export async function prepareStores(config: BenchConfig, log: (line: string) => 
     return rows[0]?.server_version ?? 'unknown';
   });
   return { primaryUrl, replicaUrls, redisUrl, cluster, description, postgresVersion, redisVersion };
-}
-
-export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 async function redisVersionOf(url: string): Promise<string | undefined> {

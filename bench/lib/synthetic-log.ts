@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { withClient } from '@app/local-stack';
 
 /** Agents registered at the start of a synthetic log. */
 export const SYNTHETIC_AGENTS = 1_000;
@@ -19,9 +19,7 @@ export async function writeSyntheticLog(primaryUrl: string, events: number): Pro
     SELECT 'task', md5('task' || t)::uuid, ${revision}, '${type}', ${data}, '{"command":"bench"}', now()
     FROM generate_series($1::int, $2::int) AS t`;
   const agentOf = `md5('agent' || (t % ${agents} + 1))::text`;
-  const sql = new pg.Client({ connectionString: primaryUrl });
-  await sql.connect();
-  try {
+  await withClient(primaryUrl, async (sql) => {
     await sql.query(`
       INSERT INTO events (aggregate_type, aggregate_id, revision, type, data, metadata, occurred_at)
       SELECT 'agent', md5('agent' || i)::uuid, 1, 'AgentRegistered',
@@ -39,8 +37,6 @@ export async function writeSyntheticLog(primaryUrl: string, events: number): Pro
       }
     }
     await sql.query('ANALYZE events');
-  } finally {
-    await sql.end();
-  }
+  });
   return agents + 3 * tasks;
 }

@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive, readPidFile, runningPostgresPids } from '@app/local-stack';
 import { defer } from './lifecycle.js';
 
 const PREFIX = 'agent-fleet-bench-';
@@ -27,29 +28,10 @@ export async function removeStaleTempDirs(log: (line: string) => void): Promise<
   }
   for (const name of entries) {
     const dir = join(tmpdir(), name);
-    const owner = await pidIn(join(dir, OWNER_FILE));
+    const owner = await readPidFile(join(dir, OWNER_FILE));
     if (owner === undefined || isAlive(owner)) continue;
-    const servers = await Promise.all(['primary', 'replica-1', 'replica-2'].map((sub) => pidIn(join(dir, sub, 'postmaster.pid'))));
-    if (servers.some((pid) => pid !== undefined && isAlive(pid))) continue;
+    if ((await runningPostgresPids(dir)).length > 0) continue;
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     log(`removed ${dir}, left by an earlier bench run (pid ${owner}) that did not finish`);
-  }
-}
-
-async function pidIn(file: string): Promise<number | undefined> {
-  try {
-    const pid = Number((await readFile(file, 'utf8')).split('\n')[0]?.trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

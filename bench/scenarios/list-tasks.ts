@@ -1,10 +1,10 @@
 import type autocannon from 'autocannon';
 import pg from 'pg';
-import { createScratchDatabase, redisUrlWithDb, waitForReplicaReplay, type ScratchDatabase } from '../lib/databases.js';
+import { waitForReplicaReplay, withClient } from '@app/local-stack';
+import { createScratchDatabase, redisUrlWithDb, type ScratchDatabase } from '../lib/databases.js';
 import { withTimeout } from '../lib/lifecycle.js';
 import type { NodeService } from '../lib/processes.js';
 import { round } from '../lib/stats.js';
-import { withClient } from '../lib/stores.js';
 import { getJson } from './fixtures.js';
 import { measurementOf, type BenchContext, type Measurement, type Scenario } from './scenario.js';
 
@@ -50,7 +50,7 @@ export const listTasksScenario: Scenario = {
       const started = performance.now();
       await withTimeout(fill(database.primaryUrl, size.rows, context.log), 300_000, `filling ${size.rows} tasks`);
       const fillS = (performance.now() - started) / 1000;
-      const replay = await waitForReplicaReplay(database, 180_000);
+      const replay = await waitForReplicaReplay(database, { timeoutMs: 180_000 });
       context.log(`  filled and analyzed in ${fillS.toFixed(1)} s; replica caught up ${replay.ms} ms later`);
       const agent = await context.startNodeService({
         name: `read-agent-list-${size.label}`,

@@ -1,8 +1,8 @@
-import { createScratchDatabase, redisUrlWithDb, waitForReplicaReplay } from '../lib/databases.js';
+import { waitForReplicaReplay, withClient } from '@app/local-stack';
+import { createScratchDatabase, redisUrlWithDb } from '../lib/databases.js';
 import { withTimeout } from '../lib/lifecycle.js';
 import { runNodeOnce } from '../lib/processes.js';
 import { round, throughputOf } from '../lib/stats.js';
-import { withClient } from '../lib/stores.js';
 import { writeSyntheticLog } from '../lib/synthetic-log.js';
 import type { Measurement, Scenario } from './scenario.js';
 
@@ -35,7 +35,7 @@ export const projectionRebuildScenario: Scenario = {
     // As a log that has been there a while: vacuumed (else autovacuum starts on it during a run).
     await withClient(database.primaryUrl, (client) => client.query('VACUUM ANALYZE events'));
     const fillS = (performance.now() - fillStarted) / 1000;
-    const replay = await waitForReplicaReplay(database, 120_000);
+    const replay = await waitForReplicaReplay(database, { timeoutMs: 120_000 });
     context.log(`  ${written} events in ${fillS.toFixed(1)} s; replica caught up ${replay.ms} ms later`);
 
     const env = {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../support/problem.js';
 import { HttpClient } from '../support/http-client.js';
-import { isolatedRedisUrl, PROJECTIONS_BUILT, startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
+import { isolatedRedisUrl, startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
 import { signToken } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
@@ -497,7 +497,7 @@ describe('access and documentation', () => {
   });
 });
 
-describe.runIf(PROJECTIONS_BUILT)('answers from the Redis projections', () => {
+describe('answers from the Redis projections', () => {
   async function untilFromRedis(path: string) {
     const deadline = Date.now() + 10_000;
     for (;;) {

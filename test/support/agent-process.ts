@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { getFreePort } from '@app/local-stack';
+import { runNodeProgram, startAgentProcess, type AgentProcess as RunningAgent } from '@app/local-stack';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = {
@@ -23,69 +22,30 @@ export interface AgentProcess {
 }
 
 /** Runs a built agent as a real process (npm test builds first) and waits until ready. */
-export async function startAgent(
-  agent: keyof typeof ENTRY,
-  env: Record<string, string>,
-): Promise<AgentProcess> {
-  const port = await getFreePort();
-  const child = spawn(process.execPath, [ENTRY[agent]], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startAgent(agent: keyof typeof ENTRY, env: Record<string, string>): Promise<AgentProcess> {
   const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url, child, lines);
+  const running: RunningAgent = await startAgentProcess({
+    name: agent,
+    entry: ENTRY[agent],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    onLine: (line) => lines.push(line),
+  });
   return {
-    url,
+    url: running.url,
+    pid: running.pid,
     output: () => [...lines],
     logs: () => lines.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : [])),
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
+    stop: () => running.stop(),
+    kill: () => running.kill(),
   };
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, lines: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${lines.slice(-20).join('\n')}`);
-    try {
-      const response = await fetch(`${url}/health/ready`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`agent not ready after 30 s:\n${lines.slice(-20).join('\n')}`);
-}
-
 /** Runs an agent that is expected to exit by itself (bad environment); returns code and output. */
-export function runAgentToExit(
+export async function runAgentToExit(
   agent: keyof typeof ENTRY,
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [ENTRY[agent]], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
+  const { code, output } = await runNodeProgram({ entry: ENTRY[agent], cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeoutMs: 20_000 });
+  return { code, output };
 }

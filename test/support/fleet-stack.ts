@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { formatPositionToken } from '@app/domain';
-import { startRedisServer, type RedisServer } from '@app/local-stack';
+import { runNodeProgram, startRedisServer, type RedisServer } from '@app/local-stack';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { HttpClient } from './http-client.js';
 import { checkpointOf, latestToken, until, viewsInRedis, viewsOnPrimary, waitForCheckpoint, type Views } from './projection-harness.js';
@@ -77,7 +76,7 @@ export async function startFleetStack(name: string, readerCount = 2): Promise<Fl
 const REBUILD = resolve(import.meta.dirname, '../../dist/apps/read-agent/src/rebuild-projections.js');
 
 /** Runs `npm run projections:rebuild` (built) on the stack's stores; resolves with its exit code and output. */
-export function rebuildProjections(stack: FleetStack): Promise<{ code: number | null; output: string }> {
+export async function rebuildProjections(stack: FleetStack): Promise<{ code: number | null; output: string }> {
   const env = {
     PATH: process.env.PATH,
     DATABASE_URL: stack.db.primaryUrl,
@@ -85,17 +84,8 @@ export function rebuildProjections(stack: FleetStack): Promise<{ code: number | 
     REDIS_URL: stack.redis.url,
     PROJECTION_LEASE_MS: String(LEASE_MS),
   };
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [REBUILD], { env });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
+  const { code, output } = await runNodeProgram({ entry: REBUILD, env, timeoutMs: 30_000 });
+  return { code, output };
 }
 
 /**

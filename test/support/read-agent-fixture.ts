@@ -1,18 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { startAgent, type AgentProcess } from './agent-process.js';
 import { HttpClient } from './http-client.js';
 import { signToken, TEST_JWT_SECRET } from './tokens.js';
-
-/**
- * Whether this checkout has the projections module (apps/read-agent/src/
- * projections.module.ts); tests of answers served from Redis run only then.
- */
-export const PROJECTIONS_BUILT = existsSync(
-  resolve(import.meta.dirname, '../../apps/read-agent/src/projections.module.ts'),
-);
 
 /** A Redis URL on its own database number of the test Redis, emptied first. */
 export async function isolatedRedisUrl(db: number): Promise<string> {

@@ -4,6 +4,13 @@ import { waitFor } from './wait.js';
 
 export type DatabaseUrls = ClusterUrls;
 
+export interface CreateDatabaseOptions {
+  /** How long the database may take to appear on the replicas. Default 30 s. */
+  timeoutMs?: number;
+  /** Drop a database of that name first (disconnecting its sessions): starts empty on a server that outlives runs. */
+  recreate?: boolean;
+}
+
 /**
  * Creates database `name` on the primary (if it does not exist yet) and resolves when
  * it is visible on every replica (it arrives there by streaming replication).
@@ -16,11 +23,12 @@ export type DatabaseUrls = ClusterUrls;
 export async function createDatabase(
   cluster: string | ClusterUrls,
   name: string,
-  options: { timeoutMs?: number } = {},
+  options: CreateDatabaseOptions = {},
 ): Promise<DatabaseUrls> {
   const urls = typeof cluster === 'string' ? await discoverCluster(cluster) : cluster;
   const timeoutMs = options.timeoutMs ?? 30_000;
   await withClient(urls.primaryUrl, async (client) => {
+    if (options.recreate) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
       try {

@@ -1,10 +1,21 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+
+/** Enough for any tail shown in a message, without reading a large log whole. */
+const TAIL_BYTES = 64 * 1024;
 
 /** The last `lines` lines of a text file, or '' when it cannot be read. */
 export async function fileTail(file: string, lines = 40): Promise<string> {
   try {
-    const text = await readFile(file, 'utf8');
-    return lastLines(text, lines);
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return lastLines(buffer.toString('utf8'), lines);
+    } finally {
+      await handle.close();
+    }
   } catch {
     return '';
   }
@@ -33,6 +44,12 @@ export class LineRing {
       if (this.lines.length > this.size) this.lines.shift();
       onLine?.(line);
     }
+  }
+
+  /** Hands on the last line when it had no newline (the writer has exited). */
+  end(onLine?: (line: string) => void): void {
+    if (this.partial === '') return;
+    this.push('\n', onLine);
   }
 
   text(): string {

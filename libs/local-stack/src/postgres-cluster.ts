@@ -9,7 +9,8 @@ import { baseSettings, replicaSettings } from './postgres-config.js';
 import { assertMajorVersion, assertUserCanUse, initPrimary, isInitialized } from './postgres-init.js';
 import { PostgresServer } from './postgres-server.js';
 import { serverUser, type ServerUser } from './server-user.js';
-import { messageOf, waitFor } from './wait.js';
+import { waitForReplay } from './replica-replay.js';
+import { messageOf } from './wait.js';
 
 export interface PostgresClusterOptions {
   /**
@@ -127,7 +128,7 @@ function makeCluster(primary: PostgresServer, replicas: PostgresServer[], contex
     waitForReplication: async (timeoutMs = context.startTimeoutMs) => {
       const running: PostgresServer[] = [];
       for (const replica of replicas) if ((await replica.runningPid()) !== undefined) running.push(replica);
-      await waitForReplay(primary, running, timeoutMs);
+      await waitForServersReplay(primary, running, timeoutMs);
     },
     stop: () => {
       stopping ??= (async () => {
@@ -209,7 +210,7 @@ async function startReplicaServer(
       await ensureSlot(primary.url(), slot);
       await replica.start();
       await assertSameSystem(primary, replica);
-      await waitForReplay(primary, [replica], Math.min(context.startTimeoutMs, 20_000), () =>
+      await waitForServersReplay(primary, [replica], Math.min(context.startTimeoutMs, 20_000), () =>
         replica.logLineMatching(UNRECOVERABLE_STANDBY),
       );
       context.log(`${name}: reused ${pgdata}`);
@@ -232,7 +233,7 @@ async function startReplicaServer(
   });
   context.log(`${name}: base backup of the primary copied (${Date.now() - started} ms)`);
   await replica.start();
-  await waitForReplay(primary, [replica], context.startTimeoutMs);
+  await waitForServersReplay(primary, [replica], context.startTimeoutMs);
   return replica;
 }
 
@@ -244,33 +245,18 @@ const UNRECOVERABLE_STANDBY =
   /has already been removed|replication slot "[^"]*" does not exist|database system identifier differs|highest timeline \d+ of the primary is behind/;
 
 /** Waits until each replica's pg_last_wal_replay_lsn() reaches the primary's current LSN. */
-async function waitForReplay(
+async function waitForServersReplay(
   primary: PostgresServer,
   replicas: PostgresServer[],
   timeoutMs: number,
   abort?: () => string | undefined,
 ): Promise<void> {
-  if (replicas.length === 0) return;
-  const lsn = await withClient(primary.url(), async (client) => {
-    const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    return rows[0]?.lsn ?? '0/0';
-  });
-  await Promise.all(
-    replicas.map((replica) =>
-      waitFor(
-        `${replica.name} (port ${replica.port}) replaying the primary's WAL up to ${lsn}`,
-        () =>
-          withClient(replica.url(), async (client) => {
-            const { rows } = await client.query<{ done: boolean }>(
-              'SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done',
-              [lsn],
-            );
-            return rows[0]?.done ? true : undefined;
-          }),
-        { timeoutMs, intervalMs: 20, details: () => replica.logTail(20), abort },
-      ),
-    ),
-  );
+  const watched = replicas.map((replica) => ({
+    url: replica.url(),
+    name: `${replica.name} (port ${replica.port})`,
+    details: () => replica.logTail(20),
+  }));
+  await waitForReplay(primary.url(), watched, { timeoutMs, abort });
 }
 
 async function assertSameSystem(primary: PostgresServer, replica: PostgresServer): Promise<void> {

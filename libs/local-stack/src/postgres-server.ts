@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { chown, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getFreePort } from './free-port.js';
 import { fileTail, formatTail } from './log-tail.js';
 import { postgresUrl, withClient } from './pg-client.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { writeSettings, type Settings } from './postgres-config.js';
-import { commandLine, isAlive } from './process-info.js';
+import { commandLine, isAlive, readPidFile } from './process-info.js';
 import { guardProcess } from './process-guard.js';
 import { runCommand } from './run-command.js';
 import type { ServerUser } from './server-user.js';
@@ -57,11 +57,8 @@ export class PostgresServer {
   }
 
   /** The postmaster's pid while it runs (per postmaster.pid), else undefined. */
-  async runningPid(): Promise<number | undefined> {
-    const pid = await readPostmasterPid(this.options.pgdata);
-    if (pid === undefined || !isAlive(pid)) return undefined;
-    const command = commandLine(pid);
-    return command === undefined || command.includes(this.options.pgdata) ? pid : undefined;
+  runningPid(): Promise<number | undefined> {
+    return runningPostmasterPid(this.options.pgdata);
   }
 
   /** Starts it and resolves once it accepts SQL connections on its port. */
@@ -176,12 +173,14 @@ export class PostgresServer {
   }
 }
 
-export async function readPostmasterPid(pgdata: string): Promise<number | undefined> {
-  try {
-    const text = await readFile(join(pgdata, 'postmaster.pid'), 'utf8');
-    const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+/** The pid in pgdata/postmaster.pid while that server runs; not a dead pid, nor one reused by another program. */
+export async function runningPostmasterPid(pgdata: string): Promise<number | undefined> {
+  const pid = await readPostmasterPid(pgdata);
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  const command = commandLine(pid);
+  return command === undefined || command.includes(pgdata) ? pid : undefined;
+}
+
+export function readPostmasterPid(pgdata: string): Promise<number | undefined> {
+  return readPidFile(join(pgdata, 'postmaster.pid'));
 }
