@@ -4,6 +4,7 @@ import type { AggregatePersistence } from '../persistence/aggregate-persistence.
 import { tokenOf, type Appended } from '../persistence/appended.js';
 import { CommandWriter } from '../persistence/command-writer.js';
 import { violatedUniqueConstraint } from '../persistence/postgres-errors.js';
+import { refuseReusedKey } from '../idempotency/reused-key.js';
 import { AppendedEvents } from './appended-events.js';
 import type { CommandResult } from './command-result.js';
 import type { RunnableCommand } from './command-type.js';
@@ -42,6 +43,7 @@ export class CommandRunner {
     steps: CommandSteps<NoInfer<C>, S, E, X>,
   ): Promise<CommandResult> {
     const { expectedRevision } = command.context;
+    refuseReusedKey(command.context.idempotency);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const loaded = await steps.load(command);
       const before = loaded.state;

@@ -6,6 +6,7 @@ import type { IdempotencyClaim } from './idempotency-claim.js';
 import { Idempotency } from './idempotency.js';
 import type { IdempotencyKeys, StoredKey } from './idempotency-keys.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
+import { refuseReusedKey } from './reused-key.js';
 
 const CLAIM: IdempotencyClaim = { subject: 'operator-7', key: 'k-1', fingerprint: 'f-1' };
 const RESULT: CommandResult = { id: 'a-1', revision: 1, position: '1.1', created: true, aggregateType: 'agent' };
@@ -52,10 +53,28 @@ describe('Idempotency', () => {
     expect(error).toMatchObject({ problem: REFUSED, headers: { 'Idempotent-Replayed': 'true' } });
   });
 
-  it('refuses with 422 a key used before with another method, path or body', async () => {
+  it('refuses with 422 a key used before with another method, path or body, as the command starts', async () => {
     const { idempotency } = idempotencyWith([success('another request')]);
-    const error = await idempotency.execute('RegisterAgent', CLAIM, async () => RESULT).catch((caught: unknown) => caught);
+    const run = vi.fn(async () => {
+      refuseReusedKey(CLAIM);
+      return RESULT;
+    });
+    const error = await idempotency.execute('RegisterAgent', CLAIM, run).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ problem: { status: 422, type: 'urn:problem:idempotency-key-reused' }, headers: {} });
+    expect(run).toHaveBeenCalledOnce();
+  });
+
+  it('lets a 400 of the validation answer before the 422 of a reused key', async () => {
+    const { idempotency, keys } = idempotencyWith([success('another request')]);
+    const invalid = ProblemException.badRequest('The request has 1 invalid field(s).', [{ field: 'name', message: 'must be a string' }]);
+    await expect(idempotency.execute('RegisterAgent', CLAIM, failing(invalid))).rejects.toBe(invalid);
+    expect(keys.storeRefusal).not.toHaveBeenCalled();
+  });
+
+  it('refuses with 422 a request that lost the race for its key to another request', async () => {
+    const { idempotency } = idempotencyWith([null, success('another request')]);
+    const error = await idempotency.execute('RegisterAgent', CLAIM, failing(new IdempotencyRaceError())).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ problem: { status: 422, type: 'urn:problem:idempotency-key-reused' } });
   });
 
   it('stores a domain refusal under the key and lets it through', async () => {

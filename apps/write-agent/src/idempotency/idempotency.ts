@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@app/domain';
-import { problem, ProblemException, toProblem } from '@app/platform';
+import { ProblemException, toProblem } from '@app/platform';
 import type { CommandResult } from '../commands/command-result.js';
 import { countCommand } from '../commands/command-outcomes.js';
 import type { IdempotencyClaim } from './idempotency-claim.js';
 import { IdempotencyKeys, type StoredKey } from './idempotency-keys.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
+import { keyReused, markReused } from './reused-key.js';
 
 export interface IdempotentAnswer {
   readonly result: CommandResult;
@@ -28,6 +29,11 @@ export class Idempotency {
   async execute(command: string, claim: IdempotencyClaim | undefined, run: () => Promise<CommandResult>): Promise<IdempotentAnswer> {
     if (!claim) return { result: await run(), replayed: false };
     const stored = await this.keys.find(claim);
+    if (stored && stored.fingerprint !== claim.fingerprint) {
+      // Validation comes first (400 before 422): the pipes run, then the runner refuses.
+      markReused(claim);
+      return { result: await run(), replayed: false };
+    }
     if (stored) return this.replay(command, claim, stored);
     try {
       return { result: await run(), replayed: false };
@@ -41,11 +47,8 @@ export class Idempotency {
   }
 
   private replay(command: string, claim: IdempotencyClaim, stored: StoredKey): IdempotentAnswer {
-    if (stored.fingerprint !== claim.fingerprint) {
-      throw new ProblemException(
-        problem(422, 'This Idempotency-Key was already used with another method, path or body.', 'idempotency-key-reused'),
-      );
-    }
+    // Lost a race to another request: this one was valid, so nothing comes before the 422.
+    if (stored.fingerprint !== claim.fingerprint) throw keyReused();
     countCommand(command, 'replayed');
     if (stored.answer.kind === 'refusal') throw new ProblemException(stored.answer.problem, REPLAYED);
     return { result: stored.answer.result, replayed: true };
