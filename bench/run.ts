@@ -1,6 +1,5 @@
 /**
- * `npm run bench`: the benchmark suite (docs/benchmarks.md, API.md section 8, DESIGN.md
- * section 8). Starts the stores (or uses DATABASE_URL / REDIS_URL), the write and read
+ * `npm run bench`: the benchmark suite (docs/benchmarks.md). Starts the stores (or uses DATABASE_URL / REDIS_URL), the write and read
  * agents as real processes (when a scenario needs them), runs every scenario of
  * scenarios/index.ts (or those BENCH_SCENARIOS names) with its baselines in the same
  * sitting, prints a table and writes bench/results/<timestamp>.json and latest.md.

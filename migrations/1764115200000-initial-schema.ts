@@ -49,7 +49,7 @@ export class InitialSchema1764115200000 implements MigrationInterface {
     await db.query(`CREATE INDEX tasks_agent_status_created_idx ON tasks (agent_id, status, created_at DESC, id DESC)`);
 
     // tx_id makes gap-safe reading possible: readers only take rows whose transaction is
-    // older than every transaction still in flight (DESIGN.md section 2).
+    // older than every transaction still in flight (docs/architecture.md, "The event log").
     await db.query(`
       CREATE TABLE events (
         position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole stack on one machine (API.md section 7). Starts PostgreSQL
+ * `npm start`: the whole stack on one machine (docs/api.md section 8). Starts PostgreSQL
  * (primary + streaming replica, data under .data/) unless DATABASE_URL is given, Redis
  * from REDIS_URL or a redis-server on PATH, applies migrations, runs both agents and
  * prints where they are. Ctrl-C stops everything it started.

@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 // Docker and a cluster are not available to the tests, so these checks read the
 // deployment files the way compose, kustomize and nginx would, and hold them to the
-// contract: the variables of API.md section 6, the probes of section 5, method routing.
+// contract: the variables of docs/api.md section 7, the probes of section 6, method routing.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const K8S = join(ROOT, 'deploy/k8s');
@@ -76,7 +76,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the whole topology of DESIGN.md section 6', () => {
+  it('runs the whole topology of docs/deployment.md', () => {
     expect(Object.keys(services)).toEqual(
       expect.arrayContaining([
         'postgres-primary',

@@ -4,7 +4,7 @@ import { expectProblem } from '../support/problem.js';
 import { isolatedRedisUrl, startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
-// Every query refuses bad input with 400 problem+json naming the field (API.md sections 2
+// Every query refuses bad input with 400 problem+json naming the field (docs/api.md sections 2
 // and 4), and nothing a client sends makes it answer 5xx.
 
 let writer: WriteAgentFixture;

@@ -146,7 +146,7 @@ describe('Redis is killed in the middle of a load and comes back empty', () => {
     expect(during.filter((read) => read.source !== 'replica' && read.source !== 'primary').slice(0, 10)).toEqual([]);
     expect(ownWrites.map((read) => read.status)).toEqual([200, 200]);
     for (const read of ownWrites) expect(['replica', 'primary']).toContain(read.source);
-    // Ready all the while, saying Redis is degraded (API.md section 5).
+    // Ready all the while, saying Redis is degraded (docs/api.md section 6).
     for (const { status, body } of health) {
       expect(status, JSON.stringify(body)).toBe(200);
       expect(JSON.stringify(body.details.redis)).toContain('degraded');

@@ -210,7 +210,7 @@ export class FleetWorkload {
 
   /**
    * Reads the aggregate just written with its position token: the answer must show at
-   * least the revision the command answered (API.md section 4, read your own writes).
+   * least the revision the command answered (docs/api.md section 4, read your own writes).
    */
   private async readBack(written: { id: string; revision: number; position: string }): Promise<void> {
     const path = `${this.agents.has(written.id) ? '/agents' : '/tasks'}/${written.id}`;
@@ -498,7 +498,7 @@ export async function expectReadersToMatchPrimary(stack: FleetStack, readers: Re
   return expected;
 }
 
-/** The ETag of a view: API.md section 4 for tasks, docs/queries.md ("ETags") for agents and stats. */
+/** The ETag of a view: docs/api.md section 4 for tasks, docs/queries.md ("ETags") for agents and stats. */
 function etagOf(path: string, view: any): string {
   const counts = (c: any) => `${c.pending}-${c.running}-${c.completed}-${c.failed}-${c.cancelled}`;
   if (path.startsWith('/tasks/')) return `"${view.revision}"`;

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Answer } from './http-client.js';
 
-// What must never reach a client (API.md section 2): stack frames, SQL, driver errors, file paths.
+// What must never reach a client (docs/api.md section 2): stack frames, SQL, driver errors, file paths.
 const LEAKS = [
   /\bat .+:\d+:\d+/,
   /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b/,

@@ -6,7 +6,7 @@ import { expectProblem } from '../support/problem.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
-// API.md section 2: HS256 bearer tokens with exp and the commands:write scope, and the
+// docs/api.md section 2: HS256 bearer tokens with exp and the commands:write scope, and the
 // order in which problems answer: 413, 401, 403, 400, 404, 412, then 409 or 422.
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../support/problem.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
-// Every request here is refused before it reaches a command (API.md sections 2 and 3), so
+// Every request here is refused before it reaches a command (docs/api.md sections 2 and 3), so
 // the database must hold exactly the fixtures afterwards. The boundary values that must be
 // accepted come last, once the "no trace" check has run.
 

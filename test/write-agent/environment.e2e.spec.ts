@@ -6,7 +6,7 @@ import { waitForLogLine } from '../support/logs.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TEST_JWT_SECRET } from '../support/tokens.js';
 
-// API.md section 6: the write agent validates its environment at start-up, and runs
+// docs/api.md section 7: the write agent validates its environment at start-up, and runs
 // without authentication when told to.
 
 /** Runs at most two of the given tasks at once. */

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
-// API.md sections 2 and 5: what an operator relies on besides the commands themselves.
+// docs/api.md sections 2 and 5: what an operator relies on besides the commands themselves.
 // Start-up configuration (section 6) is in environment.e2e.spec.ts: its processes are many.
 
 interface Sample {
@@ -377,7 +377,7 @@ describe('SIGTERM', () => {
       for (const answer of outcomes as Answer[]) expect(stored.has(answer.body.id)).toBe(true);
 
       // A request sent now, on a connection the finished requests left open, is not in
-      // flight: it may go unanswered, but an answer must still be a problem (API.md section 2).
+      // flight: it may go unanswered, but an answer must still be a problem (docs/api.md section 2).
       const late = await http.post('/agents', { name: unique(), version: '1' }).catch((error: Error) => error);
       if (!(late instanceof Error)) expect.soft(late.headers.get('content-type'), `late request: ${late.status} ${JSON.stringify(late.body)}`).toMatch(/^application\/problem\+json/);
 

@@ -30,7 +30,7 @@ export interface Backlog {
 /**
  * Reads the event log in its total order (tx_id, position), gap-safely: only rows of
  * transactions older than every transaction still in flight, so no event can later
- * commit behind a position already read (DESIGN.md section 2). Served by
+ * commit behind a position already read (docs/architecture.md, "The event log"). Served by
  * events_tx_order_idx. Each read is gap-safe for its own snapshot, on whichever database
  * answers it, so a reader may switch between the replica and the primary from one read
  * to the next (docs/adr/0003).

@@ -1,6 +1,6 @@
 import type { AgentStatus, JsonObject, TaskStatus } from '@app/domain';
 
-/** The answers of the queries (API.md section 4), as stored in Redis and as served. */
+/** The answers of the queries (docs/api.md section 4), as stored in Redis and as served. */
 export interface TaskCounts {
   pending: number;
   running: number;

@@ -15,7 +15,7 @@ const POLL_MS = [2, 5, 10, 20];
 const FAILED = Symbol('failed');
 
 /**
- * Where a query is read (API.md section 4, DESIGN.md section 4): Redis for single views,
+ * Where a query is read (docs/api.md section 4, docs/queries.md): Redis for single views,
  * then each replica in order, then the primary. With a position token, a store answers
  * only once it reflects the token; the agent waits up to READ_WAIT_MS for Redis or a
  * replica to get there, then asks the primary, which always does.

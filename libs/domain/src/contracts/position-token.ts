@@ -1,5 +1,5 @@
 /**
- * A command's place in the event log's read order (DESIGN.md section 2): the id of the
+ * A command's place in the event log's read order (docs/architecture.md, "The event log"): the id of the
  * transaction that appended its events, then the log position of its last event. Readers
  * apply events in (txId, position) order, so a token is covered once a reader's checkpoint
  * is at or past it. Answered as "<txId>.<position>"; clients treat it as opaque.
