@@ -8,6 +8,7 @@ import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries
 import { baseSettings, replicaSettings } from './postgres-config.js';
 import { assertMajorVersion, assertUserCanUse, initPrimary, isInitialized } from './postgres-init.js';
 import { PostgresServer } from './postgres-server.js';
+import { reachableServerPaths } from './server-reach.js';
 import { serverUser, type ServerUser } from './server-user.js';
 import { waitForReplay } from './replica-replay.js';
 import { messageOf } from './wait.js';
@@ -74,16 +75,19 @@ interface ClusterContext {
 export async function startPostgresCluster(options: PostgresClusterOptions): Promise<PostgresCluster> {
   const replicaCount = options.replicas ?? 1;
   if (!Number.isInteger(replicaCount) || replicaCount < 0) throw new Error(`replicas must be a whole number >= 0`);
+  const user = serverUser();
+  const log = options.log ?? (() => undefined);
+  await prepareDir(resolve(options.dataDir), user);
+  const { dataDir, binaries } = await reachableServerPaths(resolve(options.dataDir), await findPostgresBinaries(options.binDir), user, log);
   const context: ClusterContext = {
-    dataDir: resolve(options.dataDir),
-    binaries: await findPostgresBinaries(options.binDir),
-    user: serverUser(),
+    dataDir,
+    binaries,
+    user,
     durable: options.durable ?? false,
     maxConnections: options.maxConnections ?? 200,
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
-    log: options.log ?? (() => undefined),
+    log,
   };
-  await prepareDir(context.dataDir, context.user);
   await prepareDir(join(context.dataDir, 'logs'), context.user);
   await assertUserCanUse(context.dataDir, context.binaries, context.user);
 

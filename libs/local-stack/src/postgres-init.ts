@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { writeHba } from './postgres-config.js';
 import { runCommand, runOrThrow } from './run-command.js';
+import { REACHABLE_ROOT } from './server-reach.js';
 import { chownTree, type ServerUser } from './server-user.js';
 
 export const POSTGRES_MAJOR = '15';
@@ -63,13 +64,14 @@ export async function initPrimary(
  */
 export async function assertUserCanUse(dir: string, binaries: PostgresBinaries, user: ServerUser | undefined): Promise<void> {
   if (!user) return;
-  const script = `const fs = require('fs'); fs.accessSync(process.argv[1], fs.constants.W_OK | fs.constants.X_OK); fs.accessSync(process.argv[2], fs.constants.X_OK);`;
-  const result = await runCommand(process.execPath, ['-e', script, dir, binaries.postgres], { user, timeoutMs: 30_000 });
+  // /bin/sh rather than node: the node binary itself may sit where the user cannot go.
+  const script = 'test -w "$1" && test -x "$1" && test -x "$2"';
+  const result = await runCommand('/bin/sh', ['-c', script, 'sh', dir, binaries.postgres], { user, timeoutMs: 30_000 });
   if (result.code !== 0) {
     throw new Error(
       `The "${user.name}" OS user (PostgreSQL cannot run as root) cannot write ${dir} or run ${binaries.postgres}: ` +
-        `a parent directory is probably not accessible to it. Use a data directory it can reach (e.g. under /tmp) ` +
-        `or make the parents traversable (chmod o+x).\n${result.stderr.trim().split('\n').slice(0, 3).join('\n')}`,
+        `a parent directory is probably not accessible to it, nor to ${REACHABLE_ROOT}. ` +
+        `Set LOCAL_STACK_SERVER_DIR to a folder it can reach, or make the parents traversable (chmod o+x).\n${result.stderr.trim().split('\n').slice(0, 3).join('\n')}`,
     );
   }
 }
