@@ -142,6 +142,12 @@ describe('docker-compose.yml', () => {
     expect(text).not.toMatch(/^\s*\w*(SECRET|PASSWORD)\w*\s*:\s*(?!\$\{)[^\s#]/m);
   });
 
+  it('passes CORS_ORIGINS to both agents, empty (CORS closed) unless set', () => {
+    for (const name of ['write-agent', 'read-agent']) {
+      expect(composeDefault(services[name].environment.CORS_ORIGINS), name).toBe('');
+    }
+  });
+
   it('points every store URL at a service of the file', () => {
     for (const name of ['migrate', 'write-agent', 'read-agent']) {
       const env = services[name].environment;
@@ -269,6 +275,11 @@ describe('the Kubernetes base (deploy/k8s)', () => {
     const fromConfig = envFrom.some((from: Dict) => from.configMapRef?.name === 'agent-fleet-config');
     return [...env.map((variable: Dict) => variable.name), ...(fromConfig ? Object.keys(configKeys) : [])];
   }
+
+  it('gives both agents CORS_ORIGINS, empty (CORS closed) unless an overlay sets it', () => {
+    expect(configKeys.CORS_ORIGINS).toBe('');
+    for (const name of ['write-agent', 'read-agent']) expect(variables(name), name).toContain('CORS_ORIGINS');
+  });
 
   it('lists only files that exist', () => {
     expect(listed.length).toBeGreaterThan(0);
