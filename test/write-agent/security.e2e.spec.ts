@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, type Answer } from '../support/http-client.js';
 import { startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
-import { signToken } from '../support/tokens.js';
+import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
 // docs/api.md section 2, "Security headers" and "CORS": on every answer of both agents,
@@ -237,5 +238,63 @@ describe('CORS', () => {
     expect(answer.status).toBe(404);
     expect(corsHeaders(answer)).toEqual([]);
     expect(corsHeaders(await new HttpClient(broken.agent.url).get('/health/live', { origin: ALLOWED }))).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('hold neither the JWT secret nor any token, wherever a client put one', async () => {
+    const commands = await signToken({ sub: `logs-${randomUUID()}`, scope: 'commands:write' });
+    const queries = await signToken({ sub: `logs-${randomUUID()}`, scope: 'queries:read' });
+    const forged = await signToken({ scope: 'queries:read' }, 'another-secret-that-is-at-least-32-characters');
+    // Short enough (< 128 characters) to pass as a request id.
+    const short = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    expect(short.length).toBeLessThanOrEqual(128);
+    const tokens = [commands, queries, forged, short];
+
+    const writes = new HttpClient(writer.agent.url, commands);
+    const reads = new HttpClient(reader.agent.url, queries);
+    const toBroken = new HttpClient(broken.agent.url, queries);
+    const anonymous = (url: string) => new HttpClient(url);
+    const sent: Array<Promise<Answer>> = [];
+    for (const token of tokens) {
+      sent.push(
+        writes.post('/agents', { name: `logs-${randomUUID()}`, version: '1' }, { 'x-request-id': token.slice(0, 128) }),
+        writes.post('/agents', { name: token, version: token }),
+        writes.post('/agents', { name: 'x', version: '1', token }),
+        writes.request('POST', '/agents', { rawBody: `{"name":"${token}"`, headers: { 'content-type': 'application/json' } }),
+        writes.post(`/agents/${token}/pause`),
+        writes.post(`/agents/${agent}/pause?access_token=${token}`),
+        writes.patch(`/agents/${agent}`, { version: '2' }, { 'if-match': token, 'idempotency-key': token.slice(0, 200) }),
+        anonymous(writer.agent.url).post('/agents', { name: 'x', version: '1' }, { authorization: token }),
+        anonymous(writer.agent.url).post('/agents', { name: 'x', version: '1' }, { authorization: `Bearer ${token}x` }),
+        anonymous(writer.agent.url).get(`/docs?token=${token}`, { cookie: `session=${token}`, 'x-api-key': token }),
+        reads.get(`/agents/${agent}`, { 'x-request-id': short, 'x-min-position': token }),
+        reads.get(`/agents?token=${token}&limit=1`),
+        reads.get(`/agents/${token}`),
+        reads.get(`/tasks?agentId=${token}`),
+        reads.get(`/no/such/route/${token}`),
+        anonymous(reader.agent.url).get(`/stats?jwt=${token}`, { authorization: `Bearer ${token}` }),
+        toBroken.get(`/agents/${agent}?token=${token}`, { 'x-request-id': short }),
+        toBroken.get(`/agents?limit=1&token=${token}`),
+      );
+    }
+    const answers = await Promise.all(sent);
+    for (const answer of answers) {
+      expect(answer.status).toBeLessThan(500 + (answer.headers.get('retry-after') ? 100 : 0));
+      // A token is never taken as the request id, which is echoed, logged and stored in events.
+      const requestId = answer.headers.get('x-request-id') ?? '';
+      expect(requestId).not.toContain('eyJ');
+    }
+
+    // Stopped, so that every line they buffered is written; afterAll's stop() is then a no-op.
+    await Promise.all([writer.agent.stop(), reader.agent.stop(), broken.agent.stop()]);
+    const lines = [writer.agent, reader.agent, broken.agent].flatMap((process) => process.output());
+    // The scan reads what was logged: most of these requests have their access line.
+    expect(lines.filter((line) => line.includes('request completed')).length).toBeGreaterThan(answers.length / 2);
+    const secrets = [TEST_JWT_SECRET, ...tokens, ...tokens.map((token) => token.split('.')[2]!)];
+    for (const line of lines) {
+      for (const secret of secrets) expect(line.includes(secret), `a secret or token in: ${line}`).toBe(false);
+      expect(line, 'a JWT-shaped string').not.toMatch(/eyJ[\w-]*\.[\w-]*\.[\w-]*/);
+    }
   });
 });
