@@ -206,6 +206,7 @@ describe('CORS', () => {
       ['read agent, direct route', await reader.http.get(`/agents/${agent}`, { origin: ALLOWED })],
       ['read agent, Nest route', await reader.http.get('/agents?limit=1', { origin: ALSO_ALLOWED })],
       ['read agent, 401', await new HttpClient(reader.agent.url).get('/agents', { origin: ALLOWED })],
+      ['write agent, undecodable URL', await new HttpClient(writer.agent.url).get('/agents/%E0%A4%A', { origin: ALLOWED })],
     ];
     for (const [what, answer] of cases) {
       expect(answer.headers.get('access-control-allow-origin'), what).toBe(what.includes('Nest route') ? ALSO_ALLOWED : ALLOWED);

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { corsConfig, type CorsConfig } from '../config/cors.config.js';
+import { corsConfig } from '../config/cors.config.js';
 import { problem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
 import { validationProblem } from '../errors/validation-problem.js';
@@ -14,7 +14,7 @@ import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers.js';
 import { BodyShapePipe } from './body-shape.pipe.js';
 import { DirectRoutes, type DirectRoutesOpenApi } from './direct-routes.js';
 import { requestIdOf } from './request-id.js';
-import { registerSecurityHeaders, setSecurityHeaders } from './security-headers.js';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   module: Type<unknown>;
@@ -29,6 +29,8 @@ export interface HttpAppOptions {
  * validation, access logs, request metrics and the OpenAPI document at /docs and /docs-json.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<NestFastifyApplication> {
+  // Validated already by checkEnvironment (run-agent.ts); read here for the framework errors.
+  const withSecurityHeaders = securityHeaders(corsConfig());
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     // One access-log line per request is written in onResponse below.
@@ -45,7 +47,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode === 414 ? 414 : 400;
       // The onRequest hooks do not run for these: the headers they set are set here.
-      setSecurityHeaders(request, reply);
+      withSecurityHeaders(request, reply);
       void reply
         .status(status)
         .header('x-request-id', request.id)
@@ -67,7 +69,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     done();
   });
   // Security headers and CORS on every answer; a CORS preflight is answered here.
-  registerSecurityHeaders(fastify, app.get<CorsConfig>(corsConfig.KEY));
+  registerSecurityHeaders(fastify, withSecurityHeaders);
   fastify.addHook('onResponse', (request, reply, done) => {
     requestDurationOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     request.log.info(

@@ -40,36 +40,44 @@ export const CORS_EXPOSED_HEADERS = 'ETag, Location, X-Request-Id, X-Data-Source
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 /**
- * Adds the security headers and CORS to every answer of the Fastify instance: Nest routes,
- * direct routes, 404s, /health, /metrics and /docs. One onRequest hook runs before
- * routing's own answers, so nothing leaves without the headers.
- *
- * CORS is closed unless `policy.origins` names origins: a request from an origin in the
- * list gets Access-Control-Allow-Origin (no credentials: the API takes bearer tokens, not
- * cookies) and the exposed headers; its preflight (OPTIONS with
- * Access-Control-Request-Method) is answered 204 here with the allowed methods and
- * headers. Any other origin gets no CORS header at all, so the browser refuses it.
+ * The security headers and CORS of one answer. CORS is closed unless `policy.origins` names
+ * origins: a request from an origin in the list gets Access-Control-Allow-Origin (no
+ * credentials: the API takes bearer tokens, not cookies) and the exposed headers. Any other
+ * origin gets no CORS header at all, so the browser refuses it. Returns true for the
+ * preflight of an allowed origin (OPTIONS with Access-Control-Request-Method), whose
+ * headers are set and which the caller answers 204.
  */
-export function registerSecurityHeaders(fastify: FastifyInstance, policy: CorsPolicy): void {
+export function securityHeaders(policy: CorsPolicy): (request: FastifyRequest, reply: FastifyReply) => boolean {
   const allowed = new Set(policy.origins);
-  fastify.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     setSecurityHeaders(request, reply);
-    if (allowed.size === 0) return done();
+    if (allowed.size === 0) return false;
     // The answer depends on Origin whenever origins are configured: caches must know.
     reply.header('vary', 'Origin');
     const origin = request.headers.origin;
-    if (typeof origin !== 'string' || !allowed.has(origin)) return done();
+    if (typeof origin !== 'string' || !allowed.has(origin)) return false;
     reply.header('access-control-allow-origin', origin);
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       reply
         .header('access-control-allow-methods', CORS_ALLOWED_METHODS)
         .header('access-control-allow-headers', CORS_ALLOWED_HEADERS)
-        .header('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS)
-        .code(204)
-        .send();
-      return;
+        .header('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
+      return true;
     }
     reply.header('access-control-expose-headers', CORS_EXPOSED_HEADERS);
-    done();
+    return false;
+  };
+}
+
+/**
+ * Adds the security headers and CORS to every answer of the Fastify instance: Nest routes,
+ * direct routes, 404s, /health, /metrics and /docs. One onRequest hook, before routing's
+ * own answers; an allowed origin's preflight is answered 204 here, before any guard.
+ * (Fastify's URL errors skip the hooks: create-http-app.ts applies the same headers there.)
+ */
+export function registerSecurityHeaders(fastify: FastifyInstance, apply: ReturnType<typeof securityHeaders>): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!apply(request, reply)) return done();
+    reply.code(204).send();
   });
 }
