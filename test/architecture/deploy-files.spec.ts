@@ -22,10 +22,26 @@ const packageScripts: Record<string, string> = JSON.parse(read('package.json')).
 const WRITE_AGENT_VARS = ['PORT', 'DATABASE_URL', 'REDIS_URL'];
 const READ_AGENT_VARS = [...WRITE_AGENT_VARS, 'DATABASE_REPLICA_URLS', 'READ_WAIT_MS'];
 
-/** The value compose uses when the variable is unset: `${NAME:-default}` gives `default`. */
+/**
+ * The value compose uses when the variable is unset: `${NAME:-default}` gives `default`;
+ * a required `${NAME:?message}` (compose stops when it is unset) stands in as `set-NAME`.
+ */
 function composeDefault(value: string): string {
-  return String(value).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+  return String(value)
+    .replace(/\$\{\w+:-([^}]*)\}/g, '$1')
+    .replace(/\$\{(\w+):\?[^}]*\}/g, 'set-$1');
 }
+
+/** Every `${NAME...}` interpolation of the file, with its operator (`:-`, `-`, `:?`, ...) and default. */
+function interpolations(text: string): Array<{ name: string; operator: string; fallback: string }> {
+  return [...text.matchAll(/\$\{(\w+)(?:(:?[-?+])([^}]*))?\}/g)].map(([, name, operator = '', fallback = '']) => ({
+    name,
+    operator,
+    fallback,
+  }));
+}
+
+const SECRETS = ['AUTH_JWT_SECRET', 'POSTGRES_PASSWORD', 'POSTGRES_REPLICATION_PASSWORD'];
 
 function dependencies(service: Dict): Dict {
   const dependsOn = service.depends_on ?? {};
@@ -107,11 +123,28 @@ describe('docker-compose.yml', () => {
     expect(env.PORT).toBe('3001');
   });
 
-  it('configures authentication on both agents with a secret of at least 32 characters', () => {
+  it('configures authentication on both agents with AUTH_JWT_SECRET, which it requires', () => {
     for (const name of ['write-agent', 'read-agent']) {
       const env = services[name].environment;
-      if (env.AUTH_DISABLED === 'true') continue;
-      expect(composeDefault(env.AUTH_JWT_SECRET).length, name).toBeGreaterThanOrEqual(32);
+      expect(env.AUTH_DISABLED, name).toBeUndefined();
+      expect(env.AUTH_JWT_SECRET, name).toMatch(/^\$\{AUTH_JWT_SECRET:\?[^}]+\}$/);
+    }
+  });
+
+  it('writes no secret in the file: each one is required from the environment, with no fallback', () => {
+    const text = read('docker-compose.yml');
+    const used = interpolations(text).filter(({ name }) => SECRETS.includes(name));
+    expect(new Set(used.map(({ name }) => name))).toEqual(new Set(SECRETS));
+    for (const { name, operator, fallback } of used) {
+      expect(operator, `\${${name}${operator}${fallback}}`).toBe(':?');
+    }
+    // Nor in plain text: no JWT secret or password value outside an interpolation.
+    expect(text).not.toMatch(/^\s*\w*(SECRET|PASSWORD)\w*\s*:\s*(?!\$\{)[^\s#]/m);
+  });
+
+  it('passes CORS_ORIGINS to both agents, empty (CORS closed) unless set', () => {
+    for (const name of ['write-agent', 'read-agent']) {
+      expect(composeDefault(services[name].environment.CORS_ORIGINS), name).toBe('');
     }
   });
 
@@ -205,6 +238,16 @@ describe.each([
   it('listens on port 8080', () => {
     expect(conf).toMatch(/listen\s+8080;/);
   });
+
+  it('does not publish /metrics: a location that wins over every other answers it without proxying', () => {
+    const location = conf.match(/location\s+\^~\s+\/metrics\s*\{([^}]*)\}/);
+    expect(location, 'location ^~ /metrics { ... }').toBeTruthy();
+    expect(location![1]).toMatch(/return\s+40[34]\b/);
+    expect(location![1]).not.toMatch(/proxy_pass/);
+    // No other location may name /metrics (an exact or regex match would win over ^~).
+    const others = [...conf.matchAll(/location\s+([^{]*)\{/g)].map((m) => m[1].trim()).filter((l) => l !== '^~ /metrics');
+    for (const other of others) expect(other).not.toMatch(/metrics/);
+  });
 });
 
 describe('the Kubernetes base (deploy/k8s)', () => {
@@ -232,6 +275,11 @@ describe('the Kubernetes base (deploy/k8s)', () => {
     const fromConfig = envFrom.some((from: Dict) => from.configMapRef?.name === 'agent-fleet-config');
     return [...env.map((variable: Dict) => variable.name), ...(fromConfig ? Object.keys(configKeys) : [])];
   }
+
+  it('gives both agents CORS_ORIGINS, empty (CORS closed) unless an overlay sets it', () => {
+    expect(configKeys.CORS_ORIGINS).toBe('');
+    for (const name of ['write-agent', 'read-agent']) expect(variables(name), name).toContain('CORS_ORIGINS');
+  });
 
   it('lists only files that exist', () => {
     expect(listed.length).toBeGreaterThan(0);

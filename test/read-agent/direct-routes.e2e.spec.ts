@@ -78,12 +78,35 @@ describe('the direct routes', () => {
     expect((await (await client()).get(`/agents/${agent}`)).status).toBe(200);
   });
 
-  it('check the token before the rate limit, and count no refused token', async () => {
+  it('count missing and invalid tokens per client address before refusing them: the 6th is a 429', async () => {
     const anonymous = new HttpClient(reader.agent.url);
-    for (let i = 0; i < 7; i++) expectProblem(await anonymous.get(`/agents/${agent}`), 401);
     const expired = anonymous.withToken(await signToken({ scope: 'queries:read', expiresIn: Math.floor(Date.now() / 1000) - 10 }));
-    expectProblem(await expired.get('/stats'), 401);
-    expect((await expired.get('/stats')).headers.get('www-authenticate')).toBe('Bearer');
+    const forged = anonymous.withToken(await signToken({ scope: 'queries:read' }, 'another-secret-that-is-at-least-32-characters'));
+    const refused = [
+      await anonymous.get(`/agents/${agent}`),
+      await expired.get('/stats'),
+      await forged.get(`/tasks/${task}`),
+      await anonymous.withToken('not.a.jwt').get(`/agents/${agent}/history`),
+      await expired.get('/agents'),
+    ];
+    for (const answer of refused) {
+      expectProblem(answer, 401);
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    // The address's minute is used up: a flood of bad tokens gets 429, on every route.
+    for (const [client, path] of [[anonymous, `/agents/${agent}`], [forged, '/stats'], [expired, '/tasks']] as const) {
+      const limited = await client.get(path);
+      expectProblem(limited, 429);
+      expect(Number(limited.headers.get('retry-after')), path).toBeGreaterThanOrEqual(1);
+    }
+    // A valid token is counted against its own subject, not the address.
+    expect((await (await client()).get(`/agents/${agent}`)).status).toBe(200);
+  });
+
+  it('count a valid token that lacks the scope against its subject, and answer 429 before 403', async () => {
+    const writeOnly = new HttpClient(reader.agent.url, await signToken({ sub: `direct-${randomUUID()}`, scope: 'commands:write' }));
+    for (let i = 0; i < 5; i++) expectProblem(await writeOnly.get('/stats'), 403);
+    expectProblem(await writeOnly.get('/stats'), 429);
   });
 
   it('answer a 404 as problem+json naming the store that was asked', async () => {

@@ -51,6 +51,9 @@ describe('environment validation', () => {
     ['LOG_LEVEL is loud', 'LOG_LEVEL', { ...valid, LOG_LEVEL: 'loud' }],
     ['REDIS_URL is http://x', 'REDIS_URL', { ...valid, REDIS_URL: 'http://x' }],
     ['AUTH_DISABLED is maybe', 'AUTH_DISABLED', { ...valid, AUTH_DISABLED: 'maybe' }],
+    ['CORS_ORIGINS names a URL with a path', 'CORS_ORIGINS', { ...valid, CORS_ORIGINS: 'https://app.example.com/app' }],
+    ['CORS_ORIGINS holds *', 'CORS_ORIGINS', { ...valid, CORS_ORIGINS: 'https://app.example.com,*' }],
+    ['CORS_ORIGINS names an ftp:// origin', 'CORS_ORIGINS', { ...valid, CORS_ORIGINS: 'ftp://files.example.com' }],
   ];
 
   // Two at a time: each is a whole Node process loading Nest, and CI machines are small.

@@ -327,6 +327,34 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=5)', () => {
     expect((await other.post('/agents', { name: unique(), version: '1' })).status).toBe(201);
   });
 
+  it('counts missing and invalid tokens per client address before the 401: a flood of them gets 429', async () => {
+    // The address's count is shared through Redis and outlives a run by up to a minute, so
+    // the 401s may be fewer than 5 on a rerun; after them, only 429s.
+    const anonymous = new HttpClient(limited.url);
+    const forged = anonymous.withToken(await signToken({ scope: 'commands:write' }, 'another-secret-that-is-at-least-32-characters'));
+    const expired = anonymous.withToken(await signToken({ scope: 'commands:write', expiresIn: Math.floor(Date.now() / 1000) - 10 }));
+    const clients = [anonymous, forged, expired, anonymous.withToken('garbage')];
+    const statuses: number[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const name = unique();
+      names.push(name);
+      const answer = await clients[i % clients.length].post('/agents', { name, version: '1' });
+      expectProblem(answer, answer.status === 429 ? 429 : 401);
+      if (answer.status === 429) expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      statuses.push(answer.status);
+    }
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited, statuses.join(' ')).toBeGreaterThanOrEqual(0);
+    expect(firstLimited, statuses.join(' ')).toBeLessThanOrEqual(5);
+    expect(statuses.slice(firstLimited).every((status) => status === 429), statuses.join(' ')).toBe(true);
+    const { rowCount } = await fx.db.sql.query('SELECT 1 FROM agents WHERE name = ANY($1)', [names]);
+    expect(rowCount).toBe(0);
+    // A valid token still counts against its own subject.
+    const valid = http.withToken(await signToken({ sub: unique('rate-valid'), scope: 'commands:write' }));
+    expect((await valid.post('/agents', { name: unique(), version: '1' })).status).toBe(201);
+  });
+
   it('does not limit the health checks', async () => {
     for (let i = 0; i < 8; i++) expect((await http.get('/health/ready')).status).toBe(200);
   });

@@ -2,6 +2,7 @@ export * from './auth/principal.js';
 export * from './auth/required-scope.decorator.js';
 export * from './config/auth.config.js';
 export * from './config/check-environment.js';
+export * from './config/cors.config.js';
 export * from './config/database.config.js';
 export * from './config/http.config.js';
 export * from './config/redis.config.js';

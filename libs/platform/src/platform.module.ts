@@ -8,8 +8,8 @@ import { PLATFORM_CONFIGS } from './config/check-environment.js';
 import { DirectRoutes } from './http/direct-routes.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RequestGate } from './rate-limit/request-gate.js';
 import { SubjectRateLimit } from './rate-limit/subject-rate-limit.js';
-import { SubjectThrottlerGuard } from './rate-limit/subject-throttler.guard.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
 /** What every agent has: validated config, Redis (optional), auth, rate limits, /metrics, direct routes. */
@@ -25,10 +25,12 @@ import { RedisConnection } from './redis/redis-connection.js';
     JwtVerifier,
     Authenticator,
     SubjectRateLimit,
+    RequestGate,
     DirectRoutes,
-    // Order matters: the throttler counts per token subject, so auth runs first.
+    // Authentication and the rate limit in one guard (RequestGate): the request is counted
+    // before a bad token is refused. Routes without @RequiredScope (health, metrics) are
+    // neither authenticated nor limited.
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
   ],
   exports: [RedisConnection, DirectRoutes],
 })

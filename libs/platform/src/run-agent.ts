@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { authConfig } from './config/auth.config.js';
 import { checkEnvironment } from './config/check-environment.js';
 import { EnvironmentError } from './config/validate-environment.js';
 import { createHttpApp } from './http/create-http-app.js';
@@ -32,7 +33,7 @@ export function runAgent(agent: AgentDefinition): void {
 
 async function start(agent: AgentDefinition): Promise<void> {
   const http = checkEnvironment(agent.configs);
-  const logger = createLogger(http.logLevel, agent.name);
+  const logger = createLogger(http.logLevel, agent.name, [authConfig().jwtSecret]);
   const app = await createHttpApp({
     module: await agent.loadModule(),
     logger,

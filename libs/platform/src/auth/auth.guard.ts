@@ -1,10 +1,14 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { RequestGate } from '../rate-limit/request-gate.js';
 import { Authenticator } from './authenticator.js';
 import { REQUIRED_SCOPE } from './required-scope.decorator.js';
 
-/** Checks the bearer token and scope of every route marked with @RequiredScope. */
+/**
+ * Checks the bearer token and scope of every route marked with @RequiredScope, and counts
+ * the request against the rate limit before refusing it (RequestGate).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate, OnModuleInit {
   private readonly logger = new Logger('Auth');
@@ -12,6 +16,7 @@ export class AuthGuard implements CanActivate, OnModuleInit {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly gate: RequestGate,
   ) {}
 
   onModuleInit(): void {
@@ -24,7 +29,7 @@ export class AuthGuard implements CanActivate, OnModuleInit {
       context.getClass(),
     ]);
     if (!scope) return true;
-    await this.authenticator.authenticate(context.switchToHttp().getRequest<FastifyRequest>(), scope);
+    await this.gate.admit(context.switchToHttp().getRequest<FastifyRequest>(), scope);
     return true;
   }
 }

@@ -9,7 +9,7 @@ import { ANONYMOUS } from './principal.js';
 const BEARER = /^Bearer ([A-Za-z0-9_\-.=]+)$/;
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
 
-/** Checks a request's bearer token and scope; on success, sets request.principal. */
+/** Checks a request's bearer token and scope; sets request.principal once the token is valid. */
 @Injectable()
 export class Authenticator {
   constructor(
@@ -35,9 +35,11 @@ export class Authenticator {
     } catch {
       throw new ProblemException(problem(401, 'The bearer token is invalid or expired.', 'unauthorized'), CHALLENGE);
     }
+    // Set before the scope check: a valid token lacking the scope is still counted
+    // against its subject by the rate limit (rate-limit/request-gate.ts).
+    request.principal = principal;
     if (!principal.scopes.has(scope)) {
       throw new ProblemException(problem(403, `The token lacks the scope ${scope}.`, 'forbidden'));
     }
-    request.principal = principal;
   }
 }

@@ -1,9 +1,10 @@
 import { authConfig } from './auth.config.js';
+import { corsConfig } from './cors.config.js';
 import { databaseConfig } from './database.config.js';
 import { httpConfig, type HttpConfig } from './http.config.js';
 import { redisConfig } from './redis.config.js';
 
-export const PLATFORM_CONFIGS = [httpConfig, authConfig, databaseConfig, redisConfig];
+export const PLATFORM_CONFIGS = [httpConfig, authConfig, corsConfig, databaseConfig, redisConfig];
 
 /**
  * Validates every variable before anything starts, so a bad one stops the process with a

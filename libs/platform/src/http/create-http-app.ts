@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { corsConfig } from '../config/cors.config.js';
 import { problem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
 import { validationProblem } from '../errors/validation-problem.js';
@@ -13,6 +14,7 @@ import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers.js';
 import { BodyShapePipe } from './body-shape.pipe.js';
 import { DirectRoutes, type DirectRoutesOpenApi } from './direct-routes.js';
 import { requestIdOf } from './request-id.js';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   module: Type<unknown>;
@@ -23,10 +25,12 @@ export interface HttpAppOptions {
 
 /**
  * Builds an agent's Nest application on Fastify with everything both agents share:
- * request ids, JSON body rules, problem+json errors, validation, access logs,
- * request metrics and the OpenAPI document at /docs and /docs-json.
+ * security headers and CORS, request ids, JSON body rules, problem+json errors,
+ * validation, access logs, request metrics and the OpenAPI document at /docs and /docs-json.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<NestFastifyApplication> {
+  // Validated already by checkEnvironment (run-agent.ts); read here for the framework errors.
+  const withSecurityHeaders = securityHeaders(corsConfig());
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     // One access-log line per request is written in onResponse below.
@@ -42,6 +46,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     // before Nest sees the request; these leave as problem+json like every other error.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode === 414 ? 414 : 400;
+      // The onRequest hooks do not run for these: the headers they set are set here.
+      withSecurityHeaders(request, reply);
       void reply
         .status(status)
         .header('x-request-id', request.id)
@@ -62,6 +68,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     reply.header('x-request-id', request.id);
     done();
   });
+  // Security headers and CORS on every answer; a CORS preflight is answered here.
+  registerSecurityHeaders(fastify, withSecurityHeaders);
   fastify.addHook('onResponse', (request, reply, done) => {
     requestDurationOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     request.log.info(

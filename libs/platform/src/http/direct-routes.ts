@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OperationObject, PathsObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Authenticator } from '../auth/authenticator.js';
 import type { Scope } from '../auth/required-scope.decorator.js';
 import { sendProblem } from '../errors/send-problem.js';
-import { SubjectRateLimit } from '../rate-limit/subject-rate-limit.js';
+import { RequestGate } from '../rate-limit/request-gate.js';
 
 export interface DirectRoute {
   /** A Fastify path, e.g. `/agents/:id`. */
@@ -26,7 +25,7 @@ export interface DirectRoutesOpenApi {
 /**
  * GET routes served by Fastify without Nest's router, for the hottest reads (ADR 0002).
  * They keep what every route has: the same bearer token check and rate limit as the
- * guards, problem+json errors as the filter, and the request id, access log and metrics
+ * guard (RequestGate), problem+json errors as the filter, and the request id, access log and metrics
  * of the Fastify hooks (create-http-app.ts). Pipes, interceptors and guards do not run:
  * a route validates its own input.
  */
@@ -36,8 +35,7 @@ export class DirectRoutes {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly authenticator: Authenticator,
-    private readonly rateLimit: SubjectRateLimit,
+    private readonly gate: RequestGate,
   ) {}
 
   /** The registered routes' OpenAPI (paths written as OpenAPI does: `/agents/{id}`). */
@@ -52,8 +50,7 @@ export class DirectRoutes {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.get(route.url, async (request, reply) => {
       try {
-        await this.authenticator.authenticate(request, route.scope);
-        await this.rateLimit.consume(request);
+        await this.gate.admit(request, route.scope);
         return reply.send(await route.handle(request, reply));
       } catch (error) {
         return sendProblem(request, reply, error);

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import sonicBoom from 'sonic-boom';
+import { lineScrubber } from './redact.js';
 
 // A CommonJS module: its class is a property of the default export.
 const { SonicBoom } = sonicBoom;
@@ -45,8 +46,12 @@ function stdoutInChunks(): DestinationStream & { flush(cb?: (error?: Error) => u
   };
 }
 
-/** The process's one pino logger: JSON lines on stdout; shutdown flushes what is pending. */
-export function createLogger(level: string, name: string): Logger {
+/**
+ * The process's one pino logger: JSON lines on stdout; shutdown flushes what is pending.
+ * Every line is scrubbed of tokens and of `secrets` (the JWT secret) before it is written
+ * (redact.ts).
+ */
+export function createLogger(level: string, name: string, secrets: ReadonlyArray<string | undefined> = []): Logger {
   return pino(
     {
       level,
@@ -54,7 +59,8 @@ export function createLogger(level: string, name: string): Logger {
       base: { service: name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ['req.headers.authorization'], remove: true },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
+      hooks: { streamWrite: lineScrubber(secrets) },
     },
     stdoutInChunks(),
   );

@@ -6,7 +6,10 @@ import { ProblemException } from '../errors/problem.exception.js';
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 export const RATE_LIMIT_NAME = 'default';
 
-/** Who a request counts against: its token subject, or its client address without a token. */
+/**
+ * Who a request counts against: the subject of its valid token, or its client address when
+ * the token is missing or invalid (or authentication is off).
+ */
 export function rateLimitTracker(request: FastifyRequest): string {
   const principal = request.principal;
   return principal && principal !== ANONYMOUS ? `sub:${principal.subject}` : `ip:${request.ip}`;

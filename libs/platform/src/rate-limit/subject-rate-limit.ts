@@ -5,8 +5,8 @@ import { httpConfig, type HttpConfig } from '../config/http.config.js';
 import { RATE_LIMIT_NAME, RATE_LIMIT_WINDOW_MS, rateLimited, rateLimitKey, rateLimitTracker } from './rate-limit-subject.js';
 
 /**
- * The rate limit of SubjectThrottlerGuard, for routes that Nest's router does not serve
- * (direct routes): the same storage, counts and 429 answer.
+ * RATE_LIMIT_PER_MINUTE per subject (rateLimitTracker), in the throttler's shared storage;
+ * RequestGate calls it for every route with a scope, Nest's and the direct routes.
  */
 @Injectable()
 export class SubjectRateLimit {
