@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Answer } from '../support/http-client.js';
+import { expectProblem } from '../support/problem.js';
+import { isolatedRedisUrl, startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
+import { signToken } from '../support/tokens.js';
+import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
+
+// docs/api.md sections 2, 4 and 5: no query can produce a 5xx by its content alone, a
+// position token no command answered is refused at once, and what a command stored (keys
+// named like members of Object.prototype included) is answered exactly, from Redis and SQL.
+
+const READ_WAIT_MS = 5_000;
+
+let writer: WriteAgentFixture;
+let reader: ReadAgentFixture;
+/** A read agent without Redis: single views come from the replica. */
+let sqlReader: ReadAgentFixture;
+let agent: string;
+let task: string;
+let position: string;
+
+// Raw text: an object literal cannot hold an own "__proto__" key.
+const PROTO_VALUE = `{"toString":1,"valueOf":"v","constructor":{"prototype":2},"prototype":[3],"hasOwnProperty":null,"__proto__":{"__proto__":4,"toString":5},"k":4}`;
+const json = { 'content-type': 'application/json' };
+
+beforeAll(async () => {
+  writer = await startWriteAgent('read_hostile_input');
+  const env = { DATABASE_URL: writer.db.primaryUrl, DATABASE_REPLICA_URLS: writer.db.replicaUrls.join(','), READ_WAIT_MS: String(READ_WAIT_MS) };
+  reader = await startReadAgent({ ...env, REDIS_URL: await isolatedRedisUrl(11) });
+  sqlReader = await startReadAgent(env);
+  const registered = await writer.http.request('POST', '/agents', { rawBody: `{"name":"proto-agent","version":"1","config":${PROTO_VALUE}}`, headers: json });
+  agent = registered.body.id;
+  const submitted = await writer.http.request('POST', '/tasks', { rawBody: `{"agentId":"${agent}","type":"proto","payload":${PROTO_VALUE}}`, headers: json });
+  task = submitted.body.id;
+  await writer.http.post(`/tasks/${task}/start`);
+  const completed = await writer.http.request('POST', `/tasks/${task}/complete`, { rawBody: `{"result":${PROTO_VALUE}}`, headers: json });
+  expect([registered.status, submitted.status, completed.status]).toEqual([201, 201, 200]);
+  position = completed.body.position;
+});
+
+afterAll(async () => {
+  await sqlReader?.stop();
+  await reader?.stop();
+  await writer?.stop();
+});
+
+const BY_ID = (id: string) => [`/agents/${id}`, `/agents/${id}/history`, `/tasks/${id}`, `/tasks/${id}/history`];
+const ALL_ROUTES = () => ['/agents', '/tasks', '/stats', ...BY_ID(agent), ...BY_ID(task)];
+
+/** A JSON answer's text as the client received it, parsed so that own "__proto__" keys survive. */
+async function rawJson(client: ReadAgentFixture, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${client.http.baseUrl}${path}`, { headers: { authorization: `Bearer ${await signToken({ scope: 'queries:read' })}`, ...headers } });
+  return { status: response.status, source: response.headers.get('x-data-source'), body: JSON.parse(await response.text()) };
+}
+
+/** Sorted keys, so that two JSON values compare as values. */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+}
+const EXPECTED = canonical(JSON.parse(PROTO_VALUE));
+
+describe('keys named like members of Object.prototype', () => {
+  it('are answered exactly from Redis in the agent and the task views', async () => {
+    // The token lets the replica answer until the projector has caught up: wait for Redis.
+    let seen = await rawJson(reader, `/agents/${agent}`);
+    for (let tries = 0; seen.source !== 'redis' && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seen = await rawJson(reader, `/agents/${agent}`, { 'x-min-position': position });
+    }
+    expect(seen.source).toBe('redis');
+    expect(canonical(seen.body.config)).toBe(EXPECTED);
+    const taskView = await rawJson(reader, `/tasks/${task}`, { 'x-min-position': position });
+    expect(taskView.source).toBe('redis');
+    expect([canonical(taskView.body.payload), canonical(taskView.body.result)]).toEqual([EXPECTED, EXPECTED]);
+  });
+
+  it('are answered exactly from SQL in the views, the lists and the history', async () => {
+    const agentView = await rawJson(sqlReader, `/agents/${agent}`, { 'x-min-position': position });
+    expect(agentView.source).not.toBe('redis');
+    expect(canonical(agentView.body.config)).toBe(EXPECTED);
+    const taskView = await rawJson(sqlReader, `/tasks/${task}`, { 'x-min-position': position });
+    expect([canonical(taskView.body.payload), canonical(taskView.body.result)]).toEqual([EXPECTED, EXPECTED]);
+    const agents = await rawJson(reader, '/agents', { 'x-min-position': position });
+    expect(canonical(agents.body.items.find((item: { id: string }) => item.id === agent).config)).toBe(EXPECTED);
+    const tasks = await rawJson(reader, `/tasks?agentId=${agent}`, { 'x-min-position': position });
+    expect(canonical(tasks.body.items[0].payload)).toBe(EXPECTED);
+    const history = await rawJson(reader, `/agents/${agent}/history`, { 'x-min-position': position });
+    expect(canonical(history.body.items[0].data.config)).toBe(EXPECTED);
+  });
+});

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Answer } from '../support/http-client.js';
+import { expectProblem } from '../support/problem.js';
+import { signToken } from '../support/tokens.js';
+import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
+
+// docs/api.md section 2: no request can produce a 5xx by its content alone, and a refused
+// request changes nothing. Each defect found once has a focused test; the properties at the
+// end send generated bodies, headers and paths to every command route.
+
+const json = { 'content-type': 'application/json' };
+
+interface Route {
+  command: string;
+  method: 'POST' | 'PATCH';
+  /** The path, from the id it takes (ignored by the two create commands). */
+  path: (id: string) => string;
+  /** A valid body, or {} for a command that takes none. */
+  valid: () => Record<string, unknown>;
+  /** The fields the body may hold. */
+  fields: string[];
+}
+
+let fx: WriteAgentFixture;
+let agent: string;
+let pending: string;
+let running: string;
+
+const ROUTES: Route[] = [
+  { command: 'RegisterAgent', method: 'POST', path: () => '/agents', valid: () => ({ name: `agent-${randomUUID()}`, version: '1' }), fields: ['name', 'version', 'config', 'id'] },
+  { command: 'UpdateAgent', method: 'PATCH', path: (id) => `/agents/${id}`, valid: () => ({ version: '2' }), fields: ['name', 'version', 'config'] },
+  { command: 'PauseAgent', method: 'POST', path: (id) => `/agents/${id}/pause`, valid: () => ({}), fields: [] },
+  { command: 'ResumeAgent', method: 'POST', path: (id) => `/agents/${id}/resume`, valid: () => ({}), fields: [] },
+  { command: 'RetireAgent', method: 'POST', path: (id) => `/agents/${id}/retire`, valid: () => ({}), fields: [] },
+  { command: 'SubmitTask', method: 'POST', path: () => '/tasks', valid: () => ({ agentId: agent, type: 'crawl.page' }), fields: ['agentId', 'type', 'payload', 'id'] },
+  { command: 'StartTask', method: 'POST', path: (id) => `/tasks/${id}/start`, valid: () => ({}), fields: [] },
+  { command: 'CompleteTask', method: 'POST', path: (id) => `/tasks/${id}/complete`, valid: () => ({ result: { ok: true } }), fields: ['result'] },
+  { command: 'FailTask', method: 'POST', path: (id) => `/tasks/${id}/fail`, valid: () => ({ error: 'boom' }), fields: ['error'] },
+  { command: 'CancelTask', method: 'POST', path: (id) => `/tasks/${id}/cancel`, valid: () => ({ reason: 'no' }), fields: ['reason'] },
+];
+const route = (command: string) => ROUTES.find((candidate) => candidate.command === command)!;
+const ROUTES_WITH_ID = ROUTES.filter((candidate) => candidate.path('x') !== candidate.path('y'));
+const idFor = (command: string) => (command.endsWith('Agent') ? agent : command === 'StartTask' || command === 'CancelTask' ? pending : running);
+
+function send(command: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; id?: string } = {}) {
+  const { method, path } = route(command);
+  const { id = idFor(command), ...rest } = options;
+  return fx.http.request(method, path(id), rest.rawBody !== undefined ? { rawBody: rest.rawBody, headers: { ...json, ...rest.headers } } : rest);
+}
+
+interface Digest {
+  events: number;
+  keys: number;
+  agents: string;
+  tasks: string;
+}
+
+/** Everything a command can change: every state row, and the counts of events and idempotency keys. */
+async function digest(): Promise<Digest> {
+  const { rows } = await fx.db.sql.query<Digest>(`
+    SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM idempotency_keys) AS keys,
+           (SELECT md5(coalesce(string_agg(a::text, '|' ORDER BY a.id), '')) FROM agents a) AS agents,
+           (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM tasks t) AS tasks`);
+  return rows[0];
+}
+
+/** Runs `request` and asserts that it is refused with this status and left nothing behind. */
+async function refusedWithoutTrace(request: () => Promise<Answer>, status: number, fields?: string[]): Promise<Answer> {
+  const before = await digest();
+  const answer = await request();
+  expectProblem(answer, status, fields);
+  expect(await digest()).toEqual(before);
+  return answer;
+}
+
+async function newFixtures(): Promise<void> {
+  const registered = await fx.http.post('/agents', { name: `fixture-${randomUUID()}`, version: '1' });
+  agent = registered.body.id;
+  pending = (await fx.http.post('/tasks', { agentId: agent, type: 'fixture.pending' })).body.id;
+  running = (await fx.http.post('/tasks', { agentId: agent, type: 'fixture.running' })).body.id;
+  expect((await fx.http.post(`/tasks/${running}/start`)).status).toBe(200);
+}
+
+beforeAll(async () => {
+  fx = await startWriteAgent('hostile_input');
+  await newFixtures();
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('a lone UTF-16 surrogate', () => {
+  const cases: Array<[string, string, Record<string, unknown>, string]> = [
+    ['RegisterAgent', 'the name', { name: 'a\ud800', version: '1' }, 'name'],
+    ['RegisterAgent', 'the version', { name: 'n', version: '\udc00' }, 'version'],
+    ['RegisterAgent', 'a config value deep down', { name: 'n', version: '1', config: { a: { b: [1, 'x\udfff'] } } }, 'config.a.b.1'],
+    ['RegisterAgent', 'a config key', { name: 'n', version: '1', config: { 'k\ud83d': 1 } }, 'config.k\\ud83d'],
+    ['UpdateAgent', 'the name', { name: '\ud800' }, 'name'],
+    ['UpdateAgent', 'a config value', { config: { k: '\ud800' } }, 'config.k'],
+    ['SubmitTask', 'the type', { agentId: 'agent', type: 'a\ud800' }, 'type'],
+    ['SubmitTask', 'a payload key deep down', { agentId: 'agent', type: 't', payload: { list: [{ '\udc00': 1 }] } }, 'payload.list.0.\\udc00'],
+    ['CompleteTask', 'a result value', { result: { r: '\ud800' } }, 'result.r'],
+    ['FailTask', 'the error', { error: 'bad \ud800' }, 'error'],
+    ['CancelTask', 'the reason', { reason: '\udbff' }, 'reason'],
+    ['PauseAgent', 'a field of a command that takes no body', { '\ud800': 1 }, '\\ud800'],
+  ];
+
+  it.each(cases)('in %s, in %s, is refused with 400 naming the field, and changes nothing', async (command, _where, body, field) => {
+    const sent = body.agentId === 'agent' ? { ...body, agentId: agent } : body;
+    await refusedWithoutTrace(() => send(command, { body: sent }), 400, [field]);
+  });
+});
+
+describe('deep nesting', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each(ROUTES.map((candidate) => [candidate.command]))('of 30,000 arrays in the body of %s is refused with 400 and changes nothing, with an Idempotency-Key too', async (command) => {
+    await refusedWithoutTrace(() => send(command, { rawBody: nested(30_000) }), 400);
+    // The key's fingerprint reads the body before any pipe: it must never walk one this deep.
+    await refusedWithoutTrace(() => send(command, { rawBody: nested(30_000), headers: { 'idempotency-key': randomUUID() } }), 400);
+  });
+
+  it.each(ROUTES.filter((candidate) => candidate.fields.length > 0).map((candidate) => [candidate.command, candidate.fields.at(-1)!]))(
+    'of 2,000 arrays in a field of %s is refused with 400 and changes nothing',
+    async (command, field) => {
+      const valid = JSON.stringify(route(command).valid()).slice(0, -1);
+      await refusedWithoutTrace(() => send(command, { rawBody: `${valid}${valid === '{' ? '' : ','}"${field}":${nested(2_000)}}` }), 400);
+    },
+  );
+
+  it('is accepted up to 64 levels, the body itself counted, and refused from 65', async () => {
+    const config = (levels: number) => `{"a":${nested(levels - 2)}}`; // the body is level 1, config level 2
+    const register = (levels: number) => send('RegisterAgent', { rawBody: `{"name":"deep-${levels}-${randomUUID()}","version":"1","config":${config(levels)}}` });
+    const accepted = await register(64);
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
+    await refusedWithoutTrace(() => register(65), 400, ['config.a' + '.0'.repeat(62)]);
+  });
+});
+
+describe('keys named like members of Object.prototype', () => {
+  // Raw text: an object literal cannot hold an own "__proto__" key.
+  const value = `{"toString":1,"valueOf":"v","constructor":{"prototype":2},"prototype":[3],"hasOwnProperty":null,"__proto__":{"__proto__":4,"toString":5},"k":4}`;
+
+  async function expectStoredExactly(sql: string, id: string): Promise<void> {
+    const { rows } = await fx.db.sql.query<{ same: boolean }>(sql, [id, value]);
+    expect(rows).toEqual([{ same: true }]);
+  }
+
+  it('are stored exactly in a config, in the agent row and in its event', async () => {
+    const answer = await send('RegisterAgent', { rawBody: `{"name":"proto-${randomUUID()}","version":"1","config":${value}}` });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    await expectStoredExactly('SELECT config = $2::jsonb AS same FROM agents WHERE id = $1', answer.body.id);
+    await expectStoredExactly(`SELECT data->'config' = $2::jsonb AS same FROM events WHERE aggregate_id = $1`, answer.body.id);
+    const updated = await send('UpdateAgent', { id: answer.body.id, rawBody: `{"config":${value},"version":"2"}` });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    await expectStoredExactly(`SELECT data->'config' = $2::jsonb AS same FROM events WHERE aggregate_id = $1 AND revision = 2`, answer.body.id);
+  });
+
+  it('are stored exactly in a payload and in a result', async () => {
+    const task = await send('SubmitTask', { rawBody: `{"agentId":"${agent}","type":"proto","payload":${value}}` });
+    expect(task.status, JSON.stringify(task.body)).toBe(201);
+    await expectStoredExactly('SELECT payload = $2::jsonb AS same FROM tasks WHERE id = $1', task.body.id);
+    expect((await fx.http.post(`/tasks/${task.body.id}/start`)).status).toBe(200);
+    const completed = await send('CompleteTask', { id: task.body.id, rawBody: `{"result":${value}}` });
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+    await expectStoredExactly('SELECT result = $2::jsonb AS same FROM tasks WHERE id = $1', task.body.id);
+  });
+
+  it.each(ROUTES.flatMap((candidate) => ['toString', '__proto__', 'constructor', 'valueOf'].map((key) => [candidate.command, key])))(
+    '%s refuses an unknown top-level field named %s with 400 naming it, and changes nothing',
+    async (command, key) => {
+      const valid = JSON.stringify(route(command).valid()).slice(0, -1);
+      await refusedWithoutTrace(() => send(command, { rawBody: `${valid}${valid === '{' ? '' : ','}"${key}":1}` }), 400, [key]);
+    },
+  );
+});
+
+describe('numbers', () => {
+  it('beyond the range of a double are refused with 400 naming the field, rather than stored as null', async () => {
+    await refusedWithoutTrace(() => send('RegisterAgent', { rawBody: '{"name":"huge","version":"1","config":{"n":1e400}}' }), 400, ['config.n']);
+    await refusedWithoutTrace(() => send('CompleteTask', { rawBody: '{"result":{"list":[-1e999]}}' }), 400, ['result.list.0']);
+  });
+});
