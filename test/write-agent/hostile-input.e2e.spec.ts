@@ -138,6 +138,18 @@ describe('deep nesting', () => {
   });
 });
 
+describe('a client-chosen id of the other kind of aggregate', () => {
+  it('is refused with 409 as the id of a new task when an agent has it, and changes nothing', async () => {
+    const answer = await refusedWithoutTrace(() => fx.http.post('/tasks', { agentId: agent, type: 't', id: agent }), 409);
+    expect(answer.body.type).toBe('urn:problem:id_in_use');
+  });
+
+  it('is refused with 409 as the id of a new agent when a task has it, and changes nothing', async () => {
+    const answer = await refusedWithoutTrace(() => fx.http.post('/agents', { name: `n-${randomUUID()}`, version: '1', id: pending }), 409);
+    expect(answer.body.type).toBe('urn:problem:id_in_use');
+  });
+});
+
 describe('keys named like members of Object.prototype', () => {
   // Raw text: an object literal cannot hold an own "__proto__" key.
   const value = `{"toString":1,"valueOf":"v","constructor":{"prototype":2},"prototype":[3],"hasOwnProperty":null,"__proto__":{"__proto__":4,"toString":5},"k":4}`;
