@@ -91,3 +91,11 @@ describe('keys named like members of Object.prototype', () => {
     expect(canonical(history.body.items[0].data.config)).toBe(EXPECTED);
   });
 });
+
+describe('a path id over 100 characters', () => {
+  it('is refused with 400 naming it on every by-id route, not 414', async () => {
+    for (const length of [101, 1_000, 10_000]) {
+      for (const path of BY_ID('a'.repeat(length))) expectProblem(await reader.http.get(path), 400, ['id']);
+    }
+  });
+});

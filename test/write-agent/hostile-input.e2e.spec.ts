@@ -194,3 +194,12 @@ describe('numbers', () => {
     await refusedWithoutTrace(() => send('CompleteTask', { rawBody: '{"result":{"list":[-1e999]}}' }), 400, ['result.list.0']);
   });
 });
+
+describe('a path id over 100 characters', () => {
+  it.each(ROUTES_WITH_ID.flatMap((candidate) => [101, 1_000, 10_000].map((length) => [candidate.command, length] as const)))(
+    '%s refuses an id of %i characters with 400 naming it, not 414',
+    async (command, length) => {
+      await refusedWithoutTrace(() => send(command, { id: 'a'.repeat(length), body: route(command).valid() }), 400, ['id']);
+    },
+  );
+});
