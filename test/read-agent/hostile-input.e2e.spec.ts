@@ -92,6 +92,18 @@ describe('keys named like members of Object.prototype', () => {
   });
 });
 
+describe('the token of a query', () => {
+  it.each([
+    ['no sub', null],
+    ['an empty sub', ''],
+    ['a sub of 256 characters', 's'.repeat(256)],
+    ['a sub with a lone surrogate', '\ud800'],
+  ] as const)('is refused with 401 when it has %s, on every query route', async (_what, sub) => {
+    const client = reader.http.withToken(await signToken({ sub, scope: 'queries:read' }));
+    for (const path of ALL_ROUTES()) expectProblem(await client.get(path), 401);
+  });
+});
+
 describe('a path id over 100 characters', () => {
   it('is refused with 400 naming it on every by-id route, not 414', async () => {
     for (const length of [101, 1_000, 10_000]) {

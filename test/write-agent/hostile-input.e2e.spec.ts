@@ -203,3 +203,27 @@ describe('a path id over 100 characters', () => {
     },
   );
 });
+
+describe('the sub claim', () => {
+  const subjects: Array<[string, string | null]> = [
+    ['no sub', null],
+    ['an empty sub', ''],
+    ['a sub of 256 characters', 's'.repeat(256)],
+    ['a sub with a lone surrogate', 'client-\ud800'],
+    ['a sub with U+0000', 'client\u0000'],
+  ];
+
+  it.each(subjects)('refuses a token with %s with 401, and changes nothing', async (_what, sub) => {
+    const client = fx.http.withToken(await signToken({ sub, scope: 'commands:write' }));
+    await refusedWithoutTrace(() => client.post('/agents', { name: `sub-${randomUUID()}`, version: '1' }), 401);
+  });
+
+  it('takes a sub of 255 characters and records it in the event', async () => {
+    const sub = `${'😀'.repeat(127)}s`;
+    const client = fx.http.withToken(await signToken({ sub, scope: 'commands:write' }));
+    const answer = await client.post('/agents', { name: `sub-${randomUUID()}`, version: '1' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    const { rows } = await fx.db.sql.query(`SELECT metadata->>'subject' AS subject FROM events WHERE aggregate_id = $1`, [answer.body.id]);
+    expect(rows).toEqual([{ subject: sub }]);
+  });
+});
