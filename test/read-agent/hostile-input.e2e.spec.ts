@@ -92,6 +92,44 @@ describe('keys named like members of Object.prototype', () => {
   });
 });
 
+describe('an X-Min-Position no command answered', () => {
+  const FORGED = ['18446744073709551615.9223372036854775807', '99999999999.1', '4000000000.99999999999'];
+
+  it.each(FORGED)('%s, far beyond the head of the log, is refused with 400 at once on every query route, of both readers', async (token) => {
+    for (const client of [reader, sqlReader]) {
+      for (const path of ALL_ROUTES()) {
+        const started = Date.now();
+        const answer = await client.http.get(path, { 'x-min-position': token });
+        expectProblem(answer, 400, ['x-min-position']);
+        expect(Date.now() - started, path).toBeLessThan(READ_WAIT_MS / 2);
+      }
+    }
+  });
+
+  it.each(['1.99999999999', '2.1'])('%s, within the log but never issued, is answered at once (a reader past it answers, else 400)', async (token) => {
+    for (const client of [reader, sqlReader]) {
+      for (const path of ALL_ROUTES()) {
+        const started = Date.now();
+        const answer = await client.http.get(path, { 'x-min-position': token });
+        if (answer.status !== 200) expectProblem(answer, 400, ['x-min-position']);
+        expect(Date.now() - started, path).toBeLessThan(READ_WAIT_MS / 2);
+      }
+    }
+  });
+
+  it('is told apart from a token a command answered a moment ago, ahead of Redis and the replica', async () => {
+    for (let round = 0; round < 5; round++) {
+      const registered = await writer.http.post('/agents', { name: `fresh-${randomUUID()}`, version: '1' });
+      expect(registered.status).toBe(201);
+      const token = registered.body.position;
+      for (const [client, path] of [[reader, `/agents/${registered.body.id}`], [sqlReader, `/agents/${registered.body.id}`], [reader, '/agents'], [reader, '/stats']] as const) {
+        const answer = await client.http.get(path, { 'x-min-position': token });
+        expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBe(200);
+      }
+    }
+  });
+});
+
 describe('the token of a query', () => {
   it.each([
     ['no sub', null],
