@@ -227,3 +227,27 @@ describe('the sub claim', () => {
     expect(rows).toEqual([{ subject: sub }]);
   });
 });
+
+describe('an Idempotency-Key repeated with the same JSON value', () => {
+  it('replays the first answer when the body has another key order and spacing', async () => {
+    const key = randomUUID();
+    const name = `idem-${randomUUID()}`;
+    const first = await send('RegisterAgent', { rawBody: `{"name":"${name}","version":"1","config":{"a":1,"b":[1,{"x":1,"y":2}]}}`, headers: { 'idempotency-key': key } });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const repeat = () =>
+      send('RegisterAgent', { rawBody: ` { "config" : { "b" : [ 1 , { "y":2, "x":1 } ], "a":1 },\n "version":"1", "name":"${name}" }`, headers: { 'idempotency-key': key } });
+    const before = await digest();
+    const again = await repeat();
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(await digest()).toEqual(before);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('still refuses with 422 the same key with another JSON value', async () => {
+    const key = randomUUID();
+    const name = `idem-${randomUUID()}`;
+    expect((await fx.http.post('/agents', { name, version: '1', config: { a: 1 } }, { 'idempotency-key': key })).status).toBe(201);
+    await refusedWithoutTrace(() => fx.http.post('/agents', { name, version: '1', config: { a: '1' } }, { 'idempotency-key': key }), 422);
+  });
+});
