@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '../support/http-client.js';
+import { headerValue, hostileString, pathId } from '../support/hostile-input.js';
 import { expectProblem } from '../support/problem.js';
 import { isolatedRedisUrl, startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
 import { signToken } from '../support/tokens.js';
@@ -149,3 +151,90 @@ describe('a path id over 100 characters', () => {
     }
   });
 });
+
+describe('generated hostile queries to every route', () => {
+  const DOCUMENTED = [200, 304, 400, 401, 403, 404];
+
+  async function digest(): Promise<unknown> {
+    const { rows } = await writer.db.sql.query(`
+      SELECT (SELECT count(*)::int FROM events) AS events,
+             (SELECT md5(coalesce(string_agg(a::text, '|' ORDER BY a.id), '')) FROM agents a) AS agents,
+             (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM tasks t) AS tasks`);
+    return rows[0];
+  }
+
+  const queryString = fc.oneof(
+    { weight: 2, arbitrary: fc.constant('') },
+    {
+      weight: 3,
+      arbitrary: fc
+        .array(
+          fc.tuple(
+            fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'agentId', 'type', '__proto__', 'toString', 'constructor'), hostileString),
+            fc.oneof(hostileString, fc.constantFrom('0', '1', '100', '101', '-1', '1e400', 'pending', 'active', 'crawl.page'), fc.uuid()),
+          ),
+          { maxLength: 4 },
+        )
+        .map((pairs) => `?${pairs.map(([key, value]) => `${encodeLoosely(key)}=${encodeLoosely(value)}`).join('&')}`),
+    },
+  );
+
+  const token = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('valid', '18446744073709551615.1', '1.1', '0.0', ''),
+    fc.tuple(fc.bigInt({ min: 1n, max: 2n ** 64n }), fc.bigInt({ min: 1n, max: 2n ** 63n })).map(([tx, pos]) => `${tx}.${pos}`),
+    headerValue(30),
+  );
+
+  const headers = fc.record(
+    {
+      'if-none-match': fc.oneof(headerValue(20), fc.constantFrom('*', 'W/"1"', '"1", W/"2"')),
+      'x-request-id': headerValue(200),
+      'content-type': fc.constantFrom('application/json', 'text/plain'),
+    },
+    { requiredKeys: [] },
+  );
+
+  const auth = fc.oneof({ weight: 8, arbitrary: fc.constant('valid') }, { weight: 1, arbitrary: fc.constantFrom('none', 'no-sub', 'write-only') });
+
+  async function clientFor(kind: string) {
+    if (kind === 'valid') return reader.http;
+    if (kind === 'none') return reader.http.withToken(undefined);
+    return reader.http.withToken(kind === 'no-sub' ? await signToken({ sub: null, scope: 'queries:read' }) : await signToken({ scope: 'commands:write' }));
+  }
+
+  const ROUTES = ['/agents', '/tasks', '/stats', '/agents/:id', '/agents/:id/history', '/tasks/:id', '/tasks/:id/history'];
+
+  it.each(ROUTES)('GET %s answers generated paths, query strings and headers with a documented 4xx or a 2xx, and changes nothing', async (route) => {
+    const before = await digest();
+    await fc.assert(
+      fc.asyncProperty(pathId([agent, task]), queryString, token, headers, auth, async (id, query, minPosition, sent, kind) => {
+        const client = await clientFor(kind);
+        const all: Record<string, string> = { ...sent };
+        if (minPosition !== undefined) all['x-min-position'] = minPosition === 'valid' ? position : minPosition;
+        const started = Date.now();
+        const answer: Answer = await client.request('GET', `${route.replace(':id', id)}${query}`, { headers: all });
+        const summary = `${answer.status} ${JSON.stringify(answer.body)}`;
+        expect(DOCUMENTED, summary).toContain(answer.status);
+        if (answer.status >= 400) expect(answer.headers.get('content-type'), summary).toMatch(/^application\/problem\+json/);
+        expect(Date.now() - started, summary).toBeLessThan(READ_WAIT_MS);
+      }),
+      { numRuns: 80 },
+    );
+    expect(await digest()).toEqual(before);
+    expect(reader.agent.logs().filter((line) => line.level === 'error' || (typeof line.level === 'number' && line.level >= 50))).toEqual([]);
+  });
+});
+
+/** Percent-encodes what a URL cannot carry, lone surrogates as the bytes a client could send. */
+function encodeLoosely(text: string): string {
+  return [...text]
+    .map((char) => {
+      try {
+        return encodeURIComponent(char);
+      } catch {
+        return '%ED%A0%80';
+      }
+    })
+    .join('');
+}

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '../support/http-client.js';
+import { bodyText, headerValue, pathId, PROTOTYPE_KEYS } from '../support/hostile-input.js';
 import { expectProblem } from '../support/problem.js';
 import { signToken } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
@@ -249,5 +251,101 @@ describe('an Idempotency-Key repeated with the same JSON value', () => {
     const name = `idem-${randomUUID()}`;
     expect((await fx.http.post('/agents', { name, version: '1', config: { a: 1 } }, { 'idempotency-key': key })).status).toBe(201);
     await refusedWithoutTrace(() => fx.http.post('/agents', { name, version: '1', config: { a: '1' } }, { 'idempotency-key': key }), 422);
+  });
+});
+
+describe('generated hostile requests to every command route', () => {
+  const DOCUMENTED = [200, 201, 400, 401, 403, 404, 409, 412, 413, 422];
+  /** Answers of commands that ran and were refused: nothing changed but, with a key, the stored refusal. */
+  const DOMAIN_REFUSALS = [404, 409, 412, 422];
+
+  interface Sent {
+    status: number;
+    contentType: string | null;
+    keyed: boolean;
+  }
+
+  async function check(request: () => Promise<Answer>, keyed: boolean): Promise<void> {
+    const before = await digest();
+    const answer = await request();
+    const sent: Sent = { status: answer.status, contentType: answer.headers.get('content-type'), keyed };
+    const summary = `${answer.status} ${JSON.stringify(answer.body)}`;
+    expect(DOCUMENTED, summary).toContain(sent.status);
+    if (sent.status >= 400) {
+      expect(sent.contentType, summary).toMatch(/^application\/problem\+json/);
+      const after = await digest();
+      if (DOMAIN_REFUSALS.includes(sent.status) && keyed) expect({ ...after, keys: before.keys }, summary).toEqual(before);
+      else expect(after, summary).toEqual(before);
+    }
+  }
+
+  const headers = fc.record(
+    {
+      'content-type': fc.constantFrom('application/json', 'application/merge-patch+json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded'),
+      'if-match': fc.oneof(fc.constantFrom('"1"', '"2"', '"abc"', 'W/"1"', '*', '"99999999999"', '"1", "2"'), headerValue(12)),
+      'idempotency-key': fc.oneof(headerValue(20), fc.constant('k'.repeat(256))),
+      'x-request-id': headerValue(200),
+      'x-min-position': headerValue(30),
+    },
+    { requiredKeys: [] },
+  );
+
+  const authorization = fc.oneof(
+    { weight: 8, arbitrary: fc.constant('valid') },
+    { weight: 1, arbitrary: fc.constantFrom('none', 'garbage', 'no-sub', 'read-only', 'surrogate-sub') },
+  );
+
+  async function clientFor(kind: string) {
+    switch (kind) {
+      case 'valid':
+        return fx.http;
+      case 'none':
+        return fx.http.withToken(undefined);
+      case 'garbage':
+        return fx.http.withToken('not.a.jwt');
+      case 'no-sub':
+        return fx.http.withToken(await signToken({ sub: null, scope: 'commands:write' }));
+      case 'surrogate-sub':
+        return fx.http.withToken(await signToken({ sub: '\udc00', scope: 'commands:write' }));
+      default:
+        return fx.http.withToken(await signToken({ scope: 'queries:read' }));
+    }
+  }
+
+  it.each(ROUTES.map((candidate) => [candidate.command]))(
+    '%s answers generated bodies, headers, paths and query strings with a documented 4xx or a 2xx, and a refusal changes nothing',
+    async (command) => {
+      const { method, path, valid, fields } = route(command);
+      await fc.assert(
+        fc.asyncProperty(
+          bodyText(valid(), fields),
+          headers,
+          pathId([agent, pending, running]),
+          fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: headerValue(20).map((query) => `?${encodeURI(query)}`) }),
+          authorization,
+          async (rawBody, sentHeaders, id, query, auth) => {
+            const client = await clientFor(auth);
+            const url = `${path(ROUTES_WITH_ID.includes(route(command)) ? id : agent)}${query}`;
+            await check(() => client.request(method, url, { rawBody, headers: sentHeaders }), sentHeaders['idempotency-key'] !== undefined);
+          },
+        ),
+        { numRuns: 150 },
+      );
+      // Fixtures a run used up (a retired agent, a finished task) are replaced for the next route.
+      await newFixtures();
+    },
+  );
+
+  it('answers prototype-named keys anywhere in a valid body by storing them or refusing them, never by dropping them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(PROTOTYPE_KEYS, { minLength: 1 }), fc.integer(), async (keys, n) => {
+        const config = `{${keys.map((key) => `"${key}":${n}`).join(',')},"k":4}`;
+        const answer = await send('RegisterAgent', { rawBody: `{"name":"p-${randomUUID()}","version":"1","config":${config}}` });
+        expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+        const { rows } = await fx.db.sql.query('SELECT config = $2::jsonb AS same FROM agents WHERE id = $1', [answer.body.id, config]);
+        expect(rows).toEqual([{ same: true }]);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
