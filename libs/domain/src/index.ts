@@ -2,6 +2,7 @@ export * from './shared/domain-error.js';
 export * from './shared/domain-event.js';
 export * from './shared/decision-context.js';
 export * from './shared/expected-revision.js';
+export * from './shared/id-in-use.error.js';
 export * from './agents/agent-state.js';
 export * from './agents/agent-events.js';
 export * from './agents/agent-commands.js';

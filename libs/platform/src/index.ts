@@ -22,6 +22,7 @@ export * from './platform.module.js';
 export * from './redis/redis-connection.js';
 export * from './redis/channels.js';
 export * from './validation/is-plain-object.decorator.js';
+export * from './validation/raw-json-field.decorator.js';
 export * from './validation/lower-case-uuid.decorator.js';
 export * from './validation/max-json-bytes.decorator.js';
 export * from './validation/parse-id.pipe.js';

@@ -142,4 +142,21 @@ describe('ReadRouter', () => {
     expect(error).toBe(wrong);
     expect(primary.calls).toEqual([]);
   });
+  it('refuses at once, with 400, a token no store reflects and whose event the primary does not have', async () => {
+    const replica = database('replica-0', { reached: at(3, 1) });
+    const started = Date.now();
+    const error = await router(NO_REDIS, [replica], database('primary', { reached: at(3, 1) }), 5_000)
+      .fromDatabases(run, at(900, 1))
+      .catch((caught: unknown) => caught);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(toProblem(error).body).toMatchObject({ status: 400, errors: [{ field: 'x-min-position' }] });
+  });
+
+  it('waits as before for a token the primary has but the replica not yet, and when the primary cannot tell', async () => {
+    const lagging = () => [database('replica-0', { reached: at(3, 1) })];
+    const answer = await router(NO_REDIS, lagging(), database('primary'), 30).fromDatabases(run, at(5, 1));
+    expect(answer.source).toBe('primary');
+    const down = router(NO_REDIS, lagging(), database('primary', { down: true }), 30).fromDatabases(run, at(5, 1));
+    await expect(down).rejects.toBeInstanceOf(StoresUnavailableError);
+  });
 });

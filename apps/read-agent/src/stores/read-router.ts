@@ -7,6 +7,7 @@ import { countAnswer, type ReadSource, type Sourced } from './read-source.js';
 import { SqlStores } from './sql-stores.js';
 import { isQueryError, type SqlStore } from './sql-store.js';
 import { StoresUnavailableError } from './stores-unavailable.error.js';
+import { UnissuedPositionError } from './unissued-position.error.js';
 
 /** Polling intervals while waiting for X-Min-Position: soon at first, then every 20 ms. */
 const POLL_MS = [2, 5, 10, 20];
@@ -63,6 +64,7 @@ export class ReadRouter {
         if (found === FAILED) failed.add(replica);
         else if (found) return answered(found.value, 'replica');
       }
+      if (minPosition && attempt === 0) await this.refuseUnissued(minPosition);
       const remaining = deadline - Date.now();
       const canCatchUp =
         (useRedis && this.projections.usable) ||
@@ -76,6 +78,23 @@ export class ReadRouter {
       if (isQueryError(error)) throw error;
       throw new StoresUnavailableError(minPosition);
     }
+  }
+
+  /**
+   * A token no store reflected yet is either a write committed a moment ago (the primary
+   * has its event row: wait for the others as usual) or one no command ever answered
+   * (refused at once, instead of polling every store for READ_WAIT_MS). One primary index
+   * lookup decides, and only for tokens the first look did not find. When the primary
+   * cannot say, the query waits as before.
+   */
+  private async refuseUnissued(minPosition: LogPosition): Promise<void> {
+    let issued = true;
+    try {
+      issued = await this.databases.primary.reflects(minPosition);
+    } catch (error) {
+      if (isQueryError(error)) throw error;
+    }
+    if (!issued) throw new UnissuedPositionError();
   }
 
   /** The view when Redis has it and, with a token, its checkpoint covers the token. */

@@ -3,7 +3,7 @@ import { DomainError } from '@app/domain';
 import { ProblemException, toProblem } from '@app/platform';
 import type { CommandResult } from '../commands/command-result.js';
 import { countCommand } from '../commands/command-outcomes.js';
-import type { IdempotencyClaim } from './idempotency-claim.js';
+import { isSameRequest, type IdempotencyClaim } from './idempotency-claim.js';
 import { IdempotencyKeys, type StoredKey } from './idempotency-keys.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
 import { keyReused, markReused } from './reused-key.js';
@@ -29,7 +29,7 @@ export class Idempotency {
   async execute(command: string, claim: IdempotencyClaim | undefined, run: () => Promise<CommandResult>): Promise<IdempotentAnswer> {
     if (!claim) return { result: await run(), replayed: false };
     const stored = await this.keys.find(claim);
-    if (stored && stored.fingerprint !== claim.fingerprint) {
+    if (stored && !isSameRequest(claim, stored.fingerprint)) {
       // Validation comes first (400 before 422): the pipes run, then the runner refuses.
       markReused(claim);
       return { result: await run(), replayed: false };
@@ -48,7 +48,7 @@ export class Idempotency {
 
   private replay(command: string, claim: IdempotencyClaim, stored: StoredKey): IdempotentAnswer {
     // Lost a race to another request: this one was valid, so nothing comes before the 422.
-    if (stored.fingerprint !== claim.fingerprint) throw keyReused();
+    if (!isSameRequest(claim, stored.fingerprint)) throw keyReused();
     countCommand(command, 'replayed');
     if (stored.answer.kind === 'refusal') throw new ProblemException(stored.answer.problem, REPLAYED);
     return { result: stored.answer.result, replayed: true };

@@ -2,6 +2,7 @@ import {
   agentAlreadyExists,
   agentNameTaken,
   evolveAgent,
+  idInUse,
   type AgentEvent,
   type AgentState,
 } from '@app/domain';
@@ -30,6 +31,8 @@ export const agentPersistence: AggregatePersistence<AgentState, AgentEvent> = {
   uniqueViolation: (constraint, after) => {
     if (constraint === 'agents_pkey') return agentAlreadyExists(after.id);
     if (constraint === 'agents_live_name_key') return agentNameTaken(after.name);
+    // The first event of the new agent met a task's under the same id in the event log.
+    if (constraint === 'events_aggregate_revision_key' && after.revision === 1) return idInUse(after.id);
     return undefined;
   },
 };

@@ -1,4 +1,4 @@
-import { evolveTask, OPEN_TASK_STATUSES, taskAlreadyExists, type TaskEvent, type TaskState } from '@app/domain';
+import { evolveTask, idInUse, OPEN_TASK_STATUSES, taskAlreadyExists, type TaskEvent, type TaskState } from '@app/domain';
 import type { AggregatePersistence } from './aggregate-persistence.js';
 
 export const taskPersistence: AggregatePersistence<TaskState, TaskEvent> = {
@@ -32,5 +32,10 @@ export const taskPersistence: AggregatePersistence<TaskState, TaskEvent> = {
     };
   },
 
-  uniqueViolation: (constraint, after) => (constraint === 'tasks_pkey' ? taskAlreadyExists(after.id) : undefined),
+  uniqueViolation: (constraint, after) => {
+    if (constraint === 'tasks_pkey') return taskAlreadyExists(after.id);
+    // The first event of the new task met an agent's under the same id in the event log.
+    if (constraint === 'events_aggregate_revision_key' && after.revision === 1) return idInUse(after.id);
+    return undefined;
+  },
 };

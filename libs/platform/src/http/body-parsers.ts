@@ -1,15 +1,21 @@
 import type { FastifyInstance } from 'fastify';
+import { findBodyProblem } from './body-rules.js';
 import { MalformedBody } from './malformed-body.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 function parseJson(text: string): unknown {
   if (text.length === 0) return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     return new MalformedBody('The request body is not valid JSON.');
   }
+  // Checked here, once for every body of every route: the idempotency fingerprint and the
+  // pipes read the body later, and must only ever see one they can walk and store.
+  const broken = findBodyProblem(body);
+  return broken ? new MalformedBody(broken.detail, broken.errors) : body;
 }
 
 /** JSON bodies (any other content type is kept as a marker and refused after auth). */

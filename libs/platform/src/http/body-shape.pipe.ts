@@ -1,48 +1,46 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { ProblemException } from '../errors/problem.exception.js';
+import { RawJson, rawJsonFieldsOf } from '../validation/raw-json-field.decorator.js';
 import { MalformedBody } from './malformed-body.js';
 
-const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
-
-/** Finds the first string (or key) holding U+0000, which PostgreSQL cannot store. */
-function findNulCharacter(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return childPath;
-    const found = findNulCharacter(child, childPath);
-    if (found) return found;
-  }
-  return undefined;
-}
+/**
+ * Names no DTO declares, which class-transformer drops before whitelist can refuse them
+ * (it skips keys named like members of Object.prototype, and Nest's ValidationPipe deletes
+ * `__proto__`, `constructor` and `prototype`): refused here as the unknown fields they are.
+ */
+const isReservedKey = (key: string) => key in Object.prototype || key === 'prototype';
 
 /**
  * Runs before the ValidationPipe on every @Body(): the body must be a JSON object (no
- * body at all counts as {}; a JSON null does not), and no string in it may contain U+0000.
+ * body at all counts as {}; a JSON null does not) that the parser found within the rules
+ * of every body (body-rules.ts); free JSON fields are boxed so that they pass the
+ * ValidationPipe unchanged (raw-json-field.decorator.ts).
  */
 @Injectable()
 export class BodyShapePipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
-    if (value instanceof MalformedBody) throw ProblemException.badRequest(value.reason, undefined, 'malformed-body');
+    if (value instanceof MalformedBody) {
+      throw ProblemException.badRequest(value.reason, value.errors, value.errors ? 'validation-failed' : 'malformed-body');
+    }
     if (value === undefined) return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw ProblemException.badRequest('The request body must be a JSON object.', undefined, 'malformed-body');
     }
-    // class-transformer drops these keys silently instead of letting whitelist refuse them.
-    const reserved = RESERVED_KEYS.find((key) => Object.hasOwn(value, key));
-    if (reserved) {
-      throw ProblemException.badRequest('The request has 1 invalid field(s).', [
-        { field: reserved, message: `property ${reserved} should not exist` },
-      ]);
+    const reserved = Object.keys(value).filter(isReservedKey);
+    if (reserved.length > 0) {
+      throw ProblemException.badRequest(
+        `The request has ${reserved.length} invalid field(s).`,
+        reserved.map((field) => ({ field, message: `property ${field} should not exist` })),
+      );
     }
-    const field = findNulCharacter(value, '');
-    if (field) {
-      throw ProblemException.badRequest('Strings may not contain the character U+0000.', [
-        { field, message: `${field} must not contain U+0000` },
-      ]);
+    const raw = rawJsonFieldsOf(metadata.metatype);
+    if (!raw) return value;
+    // A copy: request.body stays as the client sent it (the idempotency fingerprint's input).
+    const boxed: Record<string, unknown> = { ...value };
+    for (const field of raw) {
+      if (Object.hasOwn(boxed, field)) boxed[field] = new RawJson(boxed[field]);
     }
-    return value;
+    return boxed;
   }
 }

@@ -42,6 +42,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     return503OnClosing: false,
     // No Nest middleware is used; without middie, no request pays for its runner.
     skipMiddie: true,
+    // Every path parameter is an id that its route validates (400, naming it); the
+    // router's own limit (100 by default) would answer a longer one 414 instead. 16 KiB is
+    // beyond any request line Node accepts (its header limit), so the router never does.
+    routerOptions: { maxParamLength: 16 * 1024 },
     // The router refuses a URL it cannot decode (400) or an over-long path parameter (414)
     // before Nest sees the request; these leave as problem+json like every other error.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

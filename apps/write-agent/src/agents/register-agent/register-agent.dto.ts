@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { IsPlainObject, JsLength, LowerCaseUuid, MaxJsonBytes, Optional } from '@app/platform';
+import { IsPlainObject, RawJsonField, JsLength, LowerCaseUuid, MaxJsonBytes, Optional } from '@app/platform';
 import type { JsonObject } from '@app/domain';
 
 export class RegisterAgentDto {
@@ -13,6 +13,7 @@ export class RegisterAgentDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 32 KiB of JSON; defaults to {}' })
   @Optional()
+  @RawJsonField()
   @IsPlainObject()
   @MaxJsonBytes(32 * 1024)
   config?: JsonObject;

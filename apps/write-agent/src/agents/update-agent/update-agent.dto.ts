@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsPlainObject, JsLength, MaxJsonBytes, Optional } from '@app/platform';
+import { IsPlainObject, RawJsonField, JsLength, MaxJsonBytes, Optional } from '@app/platform';
 import type { JsonObject } from '@app/domain';
 
 /** Each field given replaces the agent's (config whole); at least one is required. */
@@ -16,6 +16,7 @@ export class UpdateAgentDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 32 KiB of JSON' })
   @Optional()
+  @RawJsonField()
   @IsPlainObject()
   @MaxJsonBytes(32 * 1024)
   config?: JsonObject;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { IsPlainObject, JsLength, LowerCaseUuid, Optional } from '@app/platform';
+import { IsPlainObject, RawJsonField, JsLength, LowerCaseUuid, Optional } from '@app/platform';
 import type { JsonObject } from '@app/domain';
 
 export class SubmitTaskDto {
@@ -15,6 +15,7 @@ export class SubmitTaskDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Defaults to {}; the whole body is at most 64 KiB' })
   @Optional()
+  @RawJsonField()
   @IsPlainObject()
   payload?: JsonObject;
 
