@@ -5,12 +5,11 @@
  * bench/lib/sql-check.ts). Two round trips, no explicit transaction:
  *
  * 1. StateLoader.agent(): a plain SELECT of the agent row.
- * 2. CommandWriter.write() with taskPersistence.insert(): one statement that bumps the
- *    agent's open task counter (only while it is active), inserts the task and appends
+ * 2. CommandWriter.write() with taskPersistence.insert(): one statement that holds the
+ *    agent's row FOR SHARE (only while it is active), inserts the task and appends
  *    the TaskSubmitted event, returning the event's position and transaction id.
  */
-export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revision, open_tasks, created_at, updated_at
-       FROM agents WHERE id = $1`;
+export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revision, created_at, updated_at FROM agents WHERE id = $1`;
 
 /**
  * $1 task id, $2 agent id, $3 task type, $4 'pending', $5 payload (JSON text), $6 revision 1,
@@ -18,7 +17,7 @@ export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revisio
  */
 export const SUBMIT_TASK_SQL = `
       WITH agent AS (
-      UPDATE agents SET open_tasks = open_tasks + 1 WHERE id = $2 AND status = 'active' RETURNING id),
+      SELECT id FROM agents WHERE id = $2 AND status = 'active' FOR SHARE),
     state AS (
       INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at)
       SELECT $1, agent.id, $3, $4, $5::jsonb, $6, $7, $7 FROM agent RETURNING id),
@@ -54,7 +53,7 @@ export function pgbenchScript(agentCount: number, clients: number): string {
 ${loadAgent} \\gset
 WITH input AS (SELECT gen_random_uuid() AS id, clock_timestamp() AS at, gen_random_uuid() AS request_id),
   agent AS (
-    UPDATE agents SET open_tasks = open_tasks + 1 WHERE id = :id AND status = 'active' RETURNING id),
+    SELECT id FROM agents WHERE id = :id AND status = 'active' FOR SHARE),
   state AS (
     INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at)
     SELECT input.id, agent.id, 'bench.task', 'pending', '{"n": 1}'::jsonb, 1, input.at, input.at FROM agent, input RETURNING id),

@@ -3,6 +3,7 @@ import { DomainError } from '@app/domain';
 import type { AggregatePersistence } from '../persistence/aggregate-persistence.js';
 import type { Appended } from '../persistence/appended.js';
 import type { CommandWriter } from '../persistence/command-writer.js';
+import type { PrimaryPool, Transaction } from '../persistence/primary-pool.js';
 import type { AppendedEvents } from './appended-events.js';
 import type { CommandContext } from './command-context.js';
 import { CommandRunner, type CommandSteps } from './command-runner.js';
@@ -51,13 +52,16 @@ function runnerWith(...writes: Array<Appended | null | Error>) {
     return next ?? null;
   });
   const notify = vi.fn();
-  const runner = new CommandRunner({ write } as unknown as CommandWriter, { notify } as unknown as AppendedEvents);
-  return { runner, write, notify };
+  const tx = { inTransaction: true } as unknown as Transaction;
+  const transaction = vi.fn(async (work: (tx: Transaction) => Promise<unknown>) => work(tx));
+  const db = { transaction } as unknown as PrimaryPool;
+  const runner = new CommandRunner(db, { write } as unknown as CommandWriter, { notify } as unknown as AppendedEvents);
+  return { runner, write, notify, transaction, tx };
 }
 
 /** Steps that load the given revisions in turn (null: no aggregate). */
 function stepsLoading(...revisions: Array<number | null>) {
-  const load = vi.fn(async () => {
+  const load = vi.fn(async (_command: Bump, _tx?: Transaction) => {
     const revision = revisions.length > 1 ? revisions.shift()! : revisions[0];
     return { state: revision === null ? null : { id: ID, revision } };
   });
@@ -87,22 +91,42 @@ describe('CommandRunner', () => {
     expect(decide).toHaveBeenCalledWith(expect.objectContaining({ id: ID }), null, { agent: 'the agent', now: expect.any(Date) });
   });
 
-  it('decides again on fresh state when a concurrent change made the save miss', async () => {
-    const { runner, write, notify } = runnerWith(null, null, APPENDED);
-    const steps = stepsLoading(3, 4, 5);
+  it('saves in two steps without a transaction when nothing raced it', async () => {
+    const { runner, write, transaction } = runnerWith(APPENDED);
+    const steps = stepsLoading(3);
+    await runner.run(commandWith(), persistence, steps);
+    expect(steps.load).toHaveBeenCalledOnce();
+    expect(steps.load.mock.calls[0][1]).toBeUndefined();
+    expect(write.mock.calls[0][4]).toBeUndefined();
+    expect(transaction).not.toHaveBeenCalled();
+  });
+
+  it('decides again on the locked state, in a transaction, when a concurrent change made the save miss', async () => {
+    const { runner, write, notify, transaction, tx } = runnerWith(null, APPENDED);
+    const steps = stepsLoading(3, 4);
     const result = await runner.run(commandWith(), persistence, steps);
-    expect(steps.load).toHaveBeenCalledTimes(3);
-    expect(steps.decide.mock.calls.map(([, state]) => state?.revision)).toEqual([3, 4, 5]);
-    expect(write).toHaveBeenCalledTimes(3);
-    expect(result.revision).toBe(6);
+    expect(transaction).toHaveBeenCalledOnce();
+    expect(steps.load.mock.calls.map((call) => call[1])).toEqual([undefined, tx]);
+    expect(steps.decide.mock.calls.map(([, state]) => state?.revision)).toEqual([3, 4]);
+    expect(write.mock.calls.map((call) => call[4])).toEqual([undefined, tx]);
+    expect(result.revision).toBe(5);
     expect(notify).toHaveBeenCalledOnce();
   });
 
-  it('gives up with concurrent_modification after ten missed saves', async () => {
-    const { runner, write, notify } = runnerWith();
+  it('runs a command that asks for it on the locked path only', async () => {
+    const { runner, write, transaction, tx } = runnerWith(APPENDED);
+    const steps = { ...stepsLoading(3), alwaysLocked: true };
+    await runner.run(commandWith(), persistence, steps);
+    expect(transaction).toHaveBeenCalledOnce();
+    expect(steps.load.mock.calls.map((call) => call[1])).toEqual([tx]);
+    expect(write.mock.calls.map((call) => call[4])).toEqual([tx]);
+  });
+
+  it('answers concurrent_modification when even the locked save misses', async () => {
+    const { runner, write, notify } = runnerWith(null, null);
     const error = await runner.run(commandWith(), persistence, stepsLoading(3)).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'DomainError', code: 'concurrent_modification', kind: 'conflict' });
-    expect(write).toHaveBeenCalledTimes(10);
+    expect(write).toHaveBeenCalledTimes(2);
     expect(notify).not.toHaveBeenCalled();
   });
 
@@ -115,11 +139,26 @@ describe('CommandRunner', () => {
     expect(write).not.toHaveBeenCalled();
   });
 
-  it('refuses with 412 instead of retrying when the save misses under If-Match', async () => {
+  it('refuses with 412 when the locked state has moved past If-Match after a missed save', async () => {
     const { runner, write } = runnerWith(null, APPENDED);
-    const steps = stepsLoading(3);
+    const steps = stepsLoading(3, 4);
     const error = await runner.run(commandWith({ expectedRevision: 3 }), persistence, steps).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'revision_mismatch', kind: 'precondition_failed', message: 'Expected revision 3, but the aggregate changed meanwhile.' });
+    expect(error).toMatchObject({ code: 'revision_mismatch', kind: 'precondition_failed', message: 'Expected revision 3, but the current revision is 4.' });
+    expect(write).toHaveBeenCalledOnce();
+  });
+
+  it("answers the decider's refusal, not 412, when a missed save under If-Match was not about the revision", async () => {
+    const { runner, write } = runnerWith(null, APPENDED);
+    const refusal = new DomainError('agent_has_open_tasks', 'conflict', 'open tasks');
+    let calls = 0;
+    const steps = {
+      load: async () => ({ state: { id: ID, revision: 3 } }),
+      decide: (command: Bump, state: Counter | null, context: { now: Date }) => {
+        if (++calls === 2) throw refusal;
+        return bump(command.id, state, context);
+      },
+    };
+    await expect(runner.run(commandWith({ expectedRevision: 3 }), persistence, steps)).rejects.toBe(refusal);
     expect(write).toHaveBeenCalledOnce();
   });
 
@@ -152,11 +191,12 @@ describe('CommandRunner', () => {
     const { runner, write } = runnerWith(APPENDED);
     const command = commandWith();
     await runner.run(command, persistence, stepsLoading(null));
-    expect(write).toHaveBeenCalledWith({ ctes: 'insert', params: [] }, [expect.objectContaining({ type: 'Bumped', revision: 1 })], command, {
-      id: ID,
-      revision: 1,
-      created: true,
-      aggregateType: 'agent',
-    });
+    expect(write).toHaveBeenCalledWith(
+      { ctes: 'insert', params: [] },
+      [expect.objectContaining({ type: 'Bumped', revision: 1 })],
+      command,
+      { id: ID, revision: 1, created: true, aggregateType: 'agent' },
+      undefined,
+    );
   });
 });
