@@ -2,7 +2,7 @@
  * The SQL the write agent sends for one SubmitTask, copied from the PostgreSQL server
  * log of a write agent run with `log_statement = 'all'` (the bench re-captures it on
  * every run and warns when the agent's statements no longer match these: see
- * bench/lib/sql-check.ts). Two round trips, no explicit transaction:
+ * bench/lib/sql-check.ts). Three round trips, no explicit transaction:
  *
  * 1. StateLoader.agent(): a plain SELECT of the agent row.
  * 2. CommandWriter.write() with taskPersistence.insert(): one statement that holds the
@@ -32,8 +32,11 @@ export const SUBMIT_TASK_SQL = `
       last AS (SELECT position, tx_id FROM appended ORDER BY position DESC LIMIT 1)
       SELECT position::text AS position, tx_id::text AS "txId" FROM last`;
 
+/** 3. LogHead.after(): the head of the log after the commit, for the position token (docs/adr/0006). */
+export const LOG_HEAD_SQL = `SELECT tx_id::text AS "txId", position::text AS position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1`;
+
 /** The statements of one SubmitTask, in order (what the SQL check compares). */
-export const SUBMIT_TASK_STATEMENTS = [LOAD_AGENT_SQL, SUBMIT_TASK_SQL];
+export const SUBMIT_TASK_STATEMENTS = [LOAD_AGENT_SQL, SUBMIT_TASK_SQL, LOG_HEAD_SQL];
 
 /**
  * The same two statements as a pgbench script. pgbench variables are numbers only, so
@@ -70,5 +73,6 @@ WITH input AS (SELECT gen_random_uuid() AS id, clock_timestamp() AS at, gen_rand
   ),
   last AS (SELECT position, tx_id FROM appended ORDER BY position DESC LIMIT 1)
 SELECT position::text AS position, tx_id::text AS "txId" FROM last;
+${LOG_HEAD_SQL};
 `;
 }

@@ -71,10 +71,11 @@ describe('telling whether a hot standby has replayed a transaction', () => {
   const onReplica = async ({ txId, position }: { txId: string; position: string }) => {
     const { rows } = await replica.query(
       `SELECT pg_visible_in_snapshot($1::xid8, pg_current_snapshot()) AS "inSnapshot",
-              EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS "rowVisible"`,
+              EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS "rowVisible",
+              pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS "allEnded"`,
       [txId, position],
     );
-    return rows[0] as { inSnapshot: boolean; rowVisible: boolean };
+    return rows[0] as { inSnapshot: boolean; rowVisible: boolean; allEnded: boolean };
   };
 
   it('sees a committed transaction only once its commit is replayed', async () => {
@@ -82,10 +83,10 @@ describe('telling whether a hot standby has replayed a transaction', () => {
     try {
       const committed = await appendEvent(primary);
       await new Promise((done) => setTimeout(done, 200));
-      expect(await onReplica(committed)).toEqual({ inSnapshot: false, rowVisible: false });
+      expect(await onReplica(committed)).toEqual({ inSnapshot: false, rowVisible: false, allEnded: false });
       await replayPaused(false);
       await cluster.waitForReplication();
-      expect(await onReplica(committed)).toEqual({ inSnapshot: true, rowVisible: true });
+      expect(await onReplica(committed)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
     } finally {
       await replayPaused(false);
     }
@@ -95,18 +96,21 @@ describe('telling whether a hot standby has replayed a transaction', () => {
     // In recovery, pg_current_snapshot() lists no in-progress transaction ids (PostgreSQL
     // keeps them in the snapshot's subxip array, which pg_snapshot does not carry), so an
     // older transaction still open on the primary looks visible once a newer one has been
-    // replayed. The token's own event row is what the read agent checks instead.
+    // replayed. The snapshot's xmin is right there, though: the read agent's check (every
+    // transaction up to the token's has ended, SqlStore.reflects) is false for both until
+    // the older one has ended, since a token covers everything before it (docs/adr/0006).
     const open = await primary.connect();
     try {
       await open.query('BEGIN');
       const inFlight = await appendEvent(open);
       const later = await appendEvent(primary);
       await cluster.waitForReplication();
-      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true });
-      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: false });
+      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: false });
+      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: false, allEnded: false });
       await open.query('COMMIT');
       await cluster.waitForReplication();
-      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: true });
+      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
+      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
     } finally {
       open.release();
     }

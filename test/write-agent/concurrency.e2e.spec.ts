@@ -254,3 +254,75 @@ describe('concurrent commands', () => {
     expect(total).toBe(agents.length + tasks.length + accepted);
   });
 });
+
+/** Whether token `a` is at or past token `b` in the log's read order: "<txId>.<position>", compared as numbers. */
+function covers(a: string, b: string): boolean {
+  const [aTx, aPosition] = a.split('.').map(BigInt);
+  const [bTx, bPosition] = b.split('.').map(BigInt);
+  return aTx > bTx || (aTx === bTx && aPosition >= bPosition);
+}
+
+describe('position tokens', () => {
+  it('gives a command answered after another a token that covers it, although its transaction began first', async () => {
+    const [slow, fast] = [await registerAgent(), await registerAgent()];
+    const holder = await fx.db.sql.connect();
+    try {
+      // The slow command's UPDATE waits on a lock the test holds, inside its transaction.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [slow]);
+      const slowAnswer = fx.http.patch(`/agents/${slow}`, { version: 'slow' });
+      const deadline = Date.now() + 5_000;
+      const waiting = async () =>
+        (await fx.db.sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE agents%'`)).rows[0].n;
+      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+      expect(await waiting()).toBe(1);
+      // Meanwhile another command begins, commits and is answered.
+      const fastAnswer = await within(5_000, fx.http.patch(`/agents/${fast}`, { version: 'fast' }));
+      expect(fastAnswer.status).toBe(200);
+      await holder.query('COMMIT');
+      const late = await within(5_000, slowAnswer);
+      expect(late.status).toBe(200);
+
+      // The slow one's transaction did begin first: its event has the lower transaction id.
+      const { rows } = await fx.db.sql.query(
+        `SELECT aggregate_id, tx_id::text FROM events WHERE aggregate_id = ANY($1::uuid[]) AND type = 'AgentUpdated'`,
+        [[slow, fast]],
+      );
+      const txOf = (id: string) => BigInt(rows.find((row) => row.aggregate_id === id).tx_id);
+      expect(txOf(slow)).toBeLessThan(txOf(fast));
+      // Answered last, its token covers the other answer's (and its own event).
+      expect(covers(late.body.position, fastAnswer.body.position)).toBe(true);
+      const { rows: own } = await fx.db.sql.query(
+        `SELECT tx_id::text || '.' || position AS token FROM events WHERE aggregate_id = $1 AND type = 'AgentUpdated'`,
+        [slow],
+      );
+      expect(covers(late.body.position, own[0].token)).toBe(true);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+  });
+
+  it('replays the very token the first answer carried', async () => {
+    const id = await registerAgent();
+    const key = `token-${randomUUID()}`;
+    const first = await fx.http.patch(`/agents/${id}`, { version: 'keyed' }, { 'idempotency-key': key });
+    await fx.http.patch(`/agents/${await registerAgent()}`, { version: 'later' });
+    const replay = await fx.http.patch(`/agents/${id}`, { version: 'keyed' }, { 'idempotency-key': key });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+  });
+
+  it('answers tokens in the order of the answers under a concurrent load of commands', async () => {
+    const agentIds = await Promise.all(Array.from({ length: 4 }, () => registerAgent()));
+    // Each client sends its commands one after the other: each answer must cover the one before.
+    const clients = agentIds.map(async (agentId) => {
+      const tokens: string[] = [];
+      for (let i = 0; i < 8; i++) tokens.push((await fx.http.post('/tasks', { agentId, type: 'ordered' })).body.position);
+      return tokens;
+    });
+    for (const tokens of await Promise.all(clients)) {
+      tokens.slice(1).forEach((token, i) => expect(covers(token, tokens[i])).toBe(true));
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { DomainError } from '@app/domain';
 import type { AggregatePersistence } from '../persistence/aggregate-persistence.js';
 import type { Appended } from '../persistence/appended.js';
 import type { CommandWriter } from '../persistence/command-writer.js';
+import type { LogHead } from '../persistence/log-head.js';
 import type { PrimaryPool, Transaction } from '../persistence/primary-pool.js';
 import type { AppendedEvents } from './appended-events.js';
 import type { CommandContext } from './command-context.js';
@@ -46,6 +47,11 @@ type Bump = ReturnType<typeof commandWith>;
 
 /** A runner whose writer answers `writes` in turn: null is a save whose guard matched no row. */
 function runnerWith(...writes: Array<Appended | null | Error>) {
+  return runnerWithHead(null, ...writes);
+}
+
+/** The same, with a log head read after the commit (null: that read failed). */
+function runnerWithHead(head: Appended | null, ...writes: Array<Appended | null | Error>) {
   const write = vi.fn(async (..._args: unknown[]) => {
     const next = writes.shift();
     if (next instanceof Error) throw next;
@@ -55,8 +61,9 @@ function runnerWith(...writes: Array<Appended | null | Error>) {
   const tx = { inTransaction: true } as unknown as Transaction;
   const transaction = vi.fn(async (work: (tx: Transaction) => Promise<unknown>) => work(tx));
   const db = { transaction } as unknown as PrimaryPool;
-  const runner = new CommandRunner(db, { write } as unknown as CommandWriter, { notify } as unknown as AppendedEvents);
-  return { runner, write, notify, transaction, tx };
+  const after = vi.fn(async () => head);
+  const runner = new CommandRunner(db, { write } as unknown as CommandWriter, { notify } as unknown as AppendedEvents, { after } as unknown as LogHead);
+  return { runner, write, notify, transaction, tx, after };
 }
 
 /** Steps that load the given revisions in turn (null: no aggregate). */
@@ -75,6 +82,31 @@ describe('CommandRunner', () => {
     const result = await runner.run(commandWith(), persistence, stepsLoading(3));
     expect(result).toEqual({ id: ID, revision: 4, position: '7521.1042', created: false, aggregateType: 'agent' });
     expect(notify).toHaveBeenCalledExactlyOnceWith(APPENDED);
+  });
+
+  it('answers the head of the log read after its commit when that is past its own events', async () => {
+    // A transaction that began earlier (lower txId) committed after another one: its
+    // token must still cover the other's, so it is the head as seen after the commit.
+    const { runner, after, notify } = runnerWithHead({ txId: '7530', position: '1040' }, APPENDED);
+    const result = await runner.run(commandWith(), persistence, stepsLoading(3));
+    expect(result.position).toBe('7530.1040');
+    expect(after).toHaveBeenCalledExactlyOnceWith(undefined);
+    expect(notify).toHaveBeenCalledExactlyOnceWith(APPENDED);
+  });
+
+  it('answers its own position when the head read after the commit is not later (or failed)', async () => {
+    for (const head of [{ txId: '7521', position: '1041' }, { txId: '7000', position: '9999' }, null]) {
+      const { runner } = runnerWithHead(head, APPENDED);
+      expect((await runner.run(commandWith(), persistence, stepsLoading(3))).position).toBe('7521.1042');
+    }
+  });
+
+  it('reads the head for a keyed request with its claim, which also stores that position', async () => {
+    const claim = { subject: 'tester', key: 'k-1', fingerprint: 'f' };
+    const { runner, after } = runnerWithHead({ txId: '7600', position: '2000' }, APPENDED);
+    const result = await runner.run(commandWith({ idempotency: claim } as Partial<CommandContext>), persistence, stepsLoading(3));
+    expect(after).toHaveBeenCalledExactlyOnceWith(claim);
+    expect(result.position).toBe('7600.2000');
   });
 
   it('reports a command that found no aggregate as created', async () => {

@@ -3,6 +3,7 @@ import { assertExpectedRevision, DomainError, type DecisionContext, type DomainE
 import type { AggregatePersistence } from '../persistence/aggregate-persistence.js';
 import { tokenOf, type Appended } from '../persistence/appended.js';
 import { CommandWriter } from '../persistence/command-writer.js';
+import { laterOf, LogHead } from '../persistence/log-head.js';
 import { PrimaryPool, type Transaction } from '../persistence/primary-pool.js';
 import { violatedUniqueConstraint } from '../persistence/postgres-errors.js';
 import { refuseReusedKey } from '../idempotency/reused-key.js';
@@ -50,6 +51,7 @@ export class CommandRunner {
     private readonly db: PrimaryPool,
     private readonly writer: CommandWriter,
     private readonly appendedEvents: AppendedEvents,
+    private readonly logHead: LogHead,
   ) {}
 
   async run<C extends RunnableCommand, S extends { revision: number }, E extends DomainEvent, X extends object = object>(
@@ -67,7 +69,11 @@ export class CommandRunner {
         return locked;
       }));
     this.appendedEvents.notify(saved.appended);
-    return { ...saved.result, position: tokenOf(saved.appended) };
+    // The token is the head of the log as read after the commit, not the command's own
+    // position: a transaction that began before another one may commit after it, and the
+    // later answer must cover the earlier one (docs/adr/0006-position-tokens-follow-answers.md).
+    const head = await this.logHead.after(command.context.idempotency);
+    return { ...saved.result, position: tokenOf(laterOf(saved.appended, head)) };
   }
 
   /** One load, decide and save; null when the save's guard matched no row. */
