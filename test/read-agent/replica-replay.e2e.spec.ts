@@ -158,6 +158,42 @@ describe('X-Min-Position while the replica lags', () => {
   });
 });
 
+describe('X-Min-Position with a token whose transaction began after another one it covers', () => {
+  it('does not answer from the replica before the earlier-begun transaction is replayed there', async () => {
+    const slow = (await writer.post('/agents', { name: 'began-first', version: '1' })).body.id as string;
+    const fast = (await writer.post('/agents', { name: 'began-second', version: '1' })).body.id as string;
+    await cluster.waitForReplication();
+    const holder = await primary.connect();
+    try {
+      // The slow command takes its transaction id, then waits on the test's row lock.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [slow]);
+      const slowAnswer = writer.patch(`/agents/${slow}`, { version: '2' });
+      const waiting = async () =>
+        (await primary.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE agents%'`)).rows[0].n;
+      for (const deadline = Date.now() + 5_000; (await waiting()) === 0 && Date.now() < deadline; ) await new Promise((done) => setTimeout(done, 20));
+      expect(await waiting()).toBe(1);
+      // The other one (a higher transaction id) commits and reaches the replica first.
+      expect((await writer.patch(`/agents/${fast}`, { version: '2' })).status).toBe(200);
+      await cluster.waitForReplication();
+      await replayPaused(true);
+      await holder.query('COMMIT');
+      const late = await slowAnswer;
+      expect(late.status).toBe(200);
+      // Its token is at or past the other's event, whose row the replica shows; the slow
+      // command's own commit is not replayed there, so the replica must not answer.
+      const history = await reader.http.get(`/agents/${slow}/history`, { 'x-min-position': late.body.position });
+      expect(history.status).toBe(200);
+      expect(history.body.items.map((event: { type: string }) => event.type)).toEqual(['AgentRegistered', 'AgentUpdated']);
+      expect(history.headers.get('x-data-source')).toBe('primary');
+    } finally {
+      await replayPaused(false);
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+  });
+});
+
 describe('the replica stops and comes back', () => {
   it('answers from the primary while the replica is down, and from the replica again after', async () => {
     const { body } = await writer.post('/agents', { name: 'outlives-replica', version: '1' });
