@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '@app/local-stack';
 import { runMigrations } from '../migrations/data-source.js';
 
-const INITIAL = 'InitialSchema1764115200000';
+const ALL = ['InitialSchema1764115200000', 'OpenTasksIndex1764979200000'];
 
 /** A new, empty database on the primary (replicas are not needed here). */
 async function emptyDatabase(prefix: string): Promise<string> {
@@ -27,16 +27,16 @@ async function appliedMigrations(url: string): Promise<string[]> {
 describe('runMigrations', () => {
   it('applies the schema once on a fresh database, then finds nothing to do', async () => {
     const url = await emptyDatabase('migrate_twice');
-    expect(await runMigrations(url)).toEqual([INITIAL]);
+    expect(await runMigrations(url)).toEqual(ALL);
     expect(await runMigrations(url)).toEqual([]);
-    expect(await appliedMigrations(url)).toEqual([INITIAL]);
+    expect(await appliedMigrations(url)).toEqual(ALL);
   });
 
   it('lets two concurrent runs both succeed, with the schema applied exactly once', async () => {
     const url = await emptyDatabase('migrate_concurrently');
     const results = await Promise.all([runMigrations(url), runMigrations(url)]);
-    expect(results.flat()).toEqual([INITIAL]);
-    expect(await appliedMigrations(url)).toEqual([INITIAL]);
+    expect(results.flat()).toEqual(ALL);
+    expect(await appliedMigrations(url)).toEqual(ALL);
   });
 });
 
@@ -112,6 +112,7 @@ describe('the migrated schema', () => {
         'tasks_status_created_idx',
         'tasks_type_created_idx',
         'tasks_agent_status_created_idx',
+        'tasks_open_agent_idx',
         'events_pkey',
         'events_aggregate_revision_key',
         'events_tx_order_idx',
@@ -124,5 +125,6 @@ describe('the migrated schema', () => {
     expect(definition('events_aggregate_revision_key')).toMatch(/UNIQUE INDEX .*\(aggregate_id, revision\)/);
     expect(definition('tasks_agent_status_created_idx')).toMatch(/\(agent_id, status, created_at DESC, id DESC\)/);
     expect(definition('idempotency_keys_pkey')).toMatch(/\(subject, key\)/);
+    expect(definition('tasks_open_agent_idx')).toMatch(/\(agent_id\) WHERE \(\(status\)::text = ANY \(.*'pending'.*'running'.*\)\)$/);
   });
 });

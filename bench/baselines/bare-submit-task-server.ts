@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { LOAD_AGENT_SQL, SUBMIT_TASK_SQL } from './submit-task-sql.js';
+import { LOAD_AGENT_SQL, LOG_HEAD_SQL, SUBMIT_TASK_SQL } from './submit-task-sql.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
 pool.on('error', () => undefined);
@@ -45,7 +45,9 @@ async function submitTask(body: SubmitBody): Promise<{ status: number; body: unk
   ]);
   const appended = rows[0];
   if (!appended) return { status: 409, body: { title: 'agent changed' } };
-  return { status: 201, body: { id, revision: 1, position: `${appended.txId}.${appended.position}` } };
+  const { rows: heads } = await pool.query<{ position: string; txId: string }>(LOG_HEAD_SQL);
+  const head = heads[0] ?? appended;
+  return { status: 201, body: { id, revision: 1, position: `${head.txId}.${head.position}` } };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -2,15 +2,14 @@
  * The SQL the write agent sends for one SubmitTask, copied from the PostgreSQL server
  * log of a write agent run with `log_statement = 'all'` (the bench re-captures it on
  * every run and warns when the agent's statements no longer match these: see
- * bench/lib/sql-check.ts). Two round trips, no explicit transaction:
+ * bench/lib/sql-check.ts). Three round trips, no explicit transaction:
  *
  * 1. StateLoader.agent(): a plain SELECT of the agent row.
- * 2. CommandWriter.write() with taskPersistence.insert(): one statement that bumps the
- *    agent's open task counter (only while it is active), inserts the task and appends
+ * 2. CommandWriter.write() with taskPersistence.insert(): one statement that holds the
+ *    agent's row FOR SHARE (only while it is active), inserts the task and appends
  *    the TaskSubmitted event, returning the event's position and transaction id.
  */
-export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revision, open_tasks, created_at, updated_at
-       FROM agents WHERE id = $1`;
+export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revision, created_at, updated_at FROM agents WHERE id = $1`;
 
 /**
  * $1 task id, $2 agent id, $3 task type, $4 'pending', $5 payload (JSON text), $6 revision 1,
@@ -18,7 +17,7 @@ export const LOAD_AGENT_SQL = `SELECT id, name, version, status, config, revisio
  */
 export const SUBMIT_TASK_SQL = `
       WITH agent AS (
-      UPDATE agents SET open_tasks = open_tasks + 1 WHERE id = $2 AND status = 'active' RETURNING id),
+      SELECT id FROM agents WHERE id = $2 AND status = 'active' FOR SHARE),
     state AS (
       INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at)
       SELECT $1, agent.id, $3, $4, $5::jsonb, $6, $7, $7 FROM agent RETURNING id),
@@ -33,8 +32,11 @@ export const SUBMIT_TASK_SQL = `
       last AS (SELECT position, tx_id FROM appended ORDER BY position DESC LIMIT 1)
       SELECT position::text AS position, tx_id::text AS "txId" FROM last`;
 
+/** 3. LogHead.after(): the head of the log after the commit, for the position token (docs/adr/0006). */
+export const LOG_HEAD_SQL = `SELECT tx_id::text AS "txId", position::text AS position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1`;
+
 /** The statements of one SubmitTask, in order (what the SQL check compares). */
-export const SUBMIT_TASK_STATEMENTS = [LOAD_AGENT_SQL, SUBMIT_TASK_SQL];
+export const SUBMIT_TASK_STATEMENTS = [LOAD_AGENT_SQL, SUBMIT_TASK_SQL, LOG_HEAD_SQL];
 
 /**
  * The same two statements as a pgbench script. pgbench variables are numbers only, so
@@ -54,7 +56,7 @@ export function pgbenchScript(agentCount: number, clients: number): string {
 ${loadAgent} \\gset
 WITH input AS (SELECT gen_random_uuid() AS id, clock_timestamp() AS at, gen_random_uuid() AS request_id),
   agent AS (
-    UPDATE agents SET open_tasks = open_tasks + 1 WHERE id = :id AND status = 'active' RETURNING id),
+    SELECT id FROM agents WHERE id = :id AND status = 'active' FOR SHARE),
   state AS (
     INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at)
     SELECT input.id, agent.id, 'bench.task', 'pending', '{"n": 1}'::jsonb, 1, input.at, input.at FROM agent, input RETURNING id),
@@ -71,5 +73,6 @@ WITH input AS (SELECT gen_random_uuid() AS id, clock_timestamp() AS at, gen_rand
   ),
   last AS (SELECT position, tx_id FROM appended ORDER BY position DESC LIMIT 1)
 SELECT position::text AS position, tx_id::text AS "txId" FROM last;
+${LOG_HEAD_SQL};
 `;
 }

@@ -184,10 +184,10 @@ async function fill(primaryUrl: string, rows: number, log: (line: string) => voi
 
   await withClients(primaryUrl, 2, async ([main, second]) => {
     await main.query(
-      `INSERT INTO agents (id, name, version, status, config, revision, open_tasks, created_at, updated_at)
+      `INSERT INTO agents (id, name, version, status, config, revision, created_at, updated_at)
        SELECT ${uuidOf(`'list-agent-' || i`)}, 'list-agent-' || i, '1.' || (i % 7) || '.0',
               CASE WHEN i % 50 = 0 THEN 'retired' WHEN i % 20 = 0 THEN 'paused' ELSE 'active' END,
-              jsonb_build_object('depth', i % 5), 1, 0,
+              jsonb_build_object('depth', i % 5), 1,
               now() - interval '40 days' + i * interval '1 second', now() - interval '40 days' + i * interval '1 second'
        FROM generate_series(1, $1::int) AS i`,
       [agents],

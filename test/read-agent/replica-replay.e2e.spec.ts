@@ -71,10 +71,11 @@ describe('telling whether a hot standby has replayed a transaction', () => {
   const onReplica = async ({ txId, position }: { txId: string; position: string }) => {
     const { rows } = await replica.query(
       `SELECT pg_visible_in_snapshot($1::xid8, pg_current_snapshot()) AS "inSnapshot",
-              EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS "rowVisible"`,
+              EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS "rowVisible",
+              pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS "allEnded"`,
       [txId, position],
     );
-    return rows[0] as { inSnapshot: boolean; rowVisible: boolean };
+    return rows[0] as { inSnapshot: boolean; rowVisible: boolean; allEnded: boolean };
   };
 
   it('sees a committed transaction only once its commit is replayed', async () => {
@@ -82,10 +83,10 @@ describe('telling whether a hot standby has replayed a transaction', () => {
     try {
       const committed = await appendEvent(primary);
       await new Promise((done) => setTimeout(done, 200));
-      expect(await onReplica(committed)).toEqual({ inSnapshot: false, rowVisible: false });
+      expect(await onReplica(committed)).toEqual({ inSnapshot: false, rowVisible: false, allEnded: false });
       await replayPaused(false);
       await cluster.waitForReplication();
-      expect(await onReplica(committed)).toEqual({ inSnapshot: true, rowVisible: true });
+      expect(await onReplica(committed)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
     } finally {
       await replayPaused(false);
     }
@@ -95,18 +96,21 @@ describe('telling whether a hot standby has replayed a transaction', () => {
     // In recovery, pg_current_snapshot() lists no in-progress transaction ids (PostgreSQL
     // keeps them in the snapshot's subxip array, which pg_snapshot does not carry), so an
     // older transaction still open on the primary looks visible once a newer one has been
-    // replayed. The token's own event row is what the read agent checks instead.
+    // replayed. The snapshot's xmin is right there, though: the read agent's check (every
+    // transaction up to the token's has ended, SqlStore.reflects) is false for both until
+    // the older one has ended, since a token covers everything before it (docs/adr/0006).
     const open = await primary.connect();
     try {
       await open.query('BEGIN');
       const inFlight = await appendEvent(open);
       const later = await appendEvent(primary);
       await cluster.waitForReplication();
-      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true });
-      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: false });
+      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: false });
+      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: false, allEnded: false });
       await open.query('COMMIT');
       await cluster.waitForReplication();
-      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: true });
+      expect(await onReplica(inFlight)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
+      expect(await onReplica(later)).toEqual({ inSnapshot: true, rowVisible: true, allEnded: true });
     } finally {
       open.release();
     }
@@ -150,6 +154,42 @@ describe('X-Min-Position while the replica lags', () => {
       expect(stale.headers.get('x-data-source')).toBe('replica');
     } finally {
       await replayPaused(false);
+    }
+  });
+});
+
+describe('X-Min-Position with a token whose transaction began after another one it covers', () => {
+  it('does not answer from the replica before the earlier-begun transaction is replayed there', async () => {
+    const slow = (await writer.post('/agents', { name: 'began-first', version: '1' })).body.id as string;
+    const fast = (await writer.post('/agents', { name: 'began-second', version: '1' })).body.id as string;
+    await cluster.waitForReplication();
+    const holder = await primary.connect();
+    try {
+      // The slow command takes its transaction id, then waits on the test's row lock.
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [slow]);
+      const slowAnswer = writer.patch(`/agents/${slow}`, { version: '2' });
+      const waiting = async () =>
+        (await primary.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE agents%'`)).rows[0].n;
+      for (const deadline = Date.now() + 5_000; (await waiting()) === 0 && Date.now() < deadline; ) await new Promise((done) => setTimeout(done, 20));
+      expect(await waiting()).toBe(1);
+      // The other one (a higher transaction id) commits and reaches the replica first.
+      expect((await writer.patch(`/agents/${fast}`, { version: '2' })).status).toBe(200);
+      await cluster.waitForReplication();
+      await replayPaused(true);
+      await holder.query('COMMIT');
+      const late = await slowAnswer;
+      expect(late.status).toBe(200);
+      // Its token is at or past the other's event, whose row the replica shows; the slow
+      // command's own commit is not replayed there, so the replica must not answer.
+      const history = await reader.http.get(`/agents/${slow}/history`, { 'x-min-position': late.body.position });
+      expect(history.status).toBe(200);
+      expect(history.body.items.map((event: { type: string }) => event.type)).toEqual(['AgentRegistered', 'AgentUpdated']);
+      expect(history.headers.get('x-data-source')).toBe('primary');
+    } finally {
+      await replayPaused(false);
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
     }
   });
 });

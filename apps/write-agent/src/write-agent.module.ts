@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 import { CommandWriter } from './persistence/command-writer.js';
+import { LogHead } from './persistence/log-head.js';
 import { PrimaryPool } from './persistence/primary-pool.js';
 import { StateLoader } from './persistence/state-loader.js';
 import { CancelTaskHandler } from './tasks/cancel-task/cancel-task.handler.js';
@@ -62,6 +63,7 @@ const commandHandlers = [
     CommandWriter,
     StateLoader,
     PrimaryPool,
+    LogHead,
     IdempotencyKeys,
     AppendedEvents,
   ],

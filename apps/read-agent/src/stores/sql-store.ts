@@ -53,13 +53,16 @@ export class SqlStore {
   }
 
   /**
-   * Whether this database shows the token's write: its last event row is visible here
-   * (not a WAL position nor pg_visible_in_snapshot, see docs/adr/0004).
+   * Whether this database shows everything the token covers: every transaction up to the
+   * token's (the head of the log when the command answered, docs/adr/0006) has ended
+   * here, so each one that committed is visible. On a hot standby the snapshot's xmin is
+   * the oldest transaction the replayed WAL still shows running (docs/adr/0004); a
+   * transaction it has not heard of yet is above its xmax, so never counted as ended.
    */
   async reflects(token: LogPosition): Promise<boolean> {
     const rows = await this.query<{ seen: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM events WHERE position = $2::bigint AND tx_id = $1::xid8) AS seen',
-      [token.txId.toString(), token.position.toString()],
+      'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS seen',
+      [token.txId.toString()],
     );
     return rows[0]?.seen === true;
   }

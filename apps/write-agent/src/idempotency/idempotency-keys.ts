@@ -60,6 +60,24 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
       )`;
   }
 
+  /**
+   * After a keyed success committed: reads the head of the log (`headSql`, one row of
+   * "txId" and position) and moves the stored answer's position to it in the same
+   * statement, so that a replay answers the very token the first answer carried.
+   */
+  async storeHeadPosition(claim: IdempotencyClaim, headSql: string): Promise<{ txId: string; position: string } | null> {
+    const [head] = await this.db.query<{ txId: string; position: string }>(
+      `WITH head AS (${headSql}),
+      stored AS (
+        UPDATE idempotency_keys SET response = response || jsonb_build_object('txId', head."txId", 'position', head.position)
+        FROM head WHERE subject = $1 AND key = $2
+      )
+      SELECT "txId", position FROM head`,
+      [claim.subject, claim.key],
+    );
+    return head ?? null;
+  }
+
   onModuleInit(): void {
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
     this.purgeTimer.unref();

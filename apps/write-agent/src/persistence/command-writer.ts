@@ -5,7 +5,7 @@ import type { RunnableCommand } from '../commands/command-type.js';
 import { IdempotencyKeys } from '../idempotency/idempotency-keys.js';
 import { IdempotencyRaceError } from '../idempotency/idempotency-race.error.js';
 import type { Appended } from './appended.js';
-import { PrimaryPool } from './primary-pool.js';
+import { PrimaryPool, type Transaction } from './primary-pool.js';
 
 export interface StateChange {
   /**
@@ -18,7 +18,8 @@ export interface StateChange {
 
 /**
  * Writes a command's effect as ONE statement, so it commits or fails whole without an
- * explicit transaction and in a single round trip: the state change, the events (only
+ * explicit transaction and in a single round trip (or, on the locked path, as the last
+ * statement of the command's transaction): the state change, the events (only
  * when the state change matched) and, for a request with an Idempotency-Key, its answer.
  */
 @Injectable()
@@ -37,6 +38,7 @@ export class CommandWriter {
     events: DomainEvent[],
     command: RunnableCommand,
     result: Omit<CommandResult, 'position'>,
+    tx?: Transaction,
   ): Promise<Appended | null> {
     const { context } = command;
     const params = [...change.params];
@@ -64,7 +66,7 @@ export class CommandWriter {
       SELECT position::text AS position, tx_id::text AS "txId" FROM last`;
 
     try {
-      const rows = await this.db.query<Appended>(sql, params);
+      const rows = await (tx ?? this.db).query<Appended>(sql, params);
       return rows[0] ?? null;
     } catch (error) {
       throw IdempotencyRaceError.of(error) ?? error;

@@ -1,7 +1,7 @@
 import type { AgentState, TaskState } from '@app/domain';
 import { agentFieldsOf, taskFieldsOf, type AgentColumns, type TaskColumns } from '@app/platform';
 
-/** A row of `agents` as the state loader selects it. */
+/** A row of `agents` as the state loader selects it, with the agent's open tasks counted. */
 export interface AgentRow extends AgentColumns {
   open_tasks: number;
 }

@@ -14,7 +14,7 @@ export class PauseAgentHandler implements ICommandHandler<PauseAgentCommand> {
 
   execute(command: PauseAgentCommand) {
     return this.runner.run(command, agentPersistence, {
-      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      load: async ({ id }, tx) => ({ state: await this.states.agent(id, tx) }),
       decide: decideAgent,
     });
   }

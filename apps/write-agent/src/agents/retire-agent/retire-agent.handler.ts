@@ -14,8 +14,11 @@ export class RetireAgentHandler implements ICommandHandler<RetireAgentCommand> {
 
   execute(command: RetireAgentCommand) {
     return this.runner.run(command, agentPersistence, {
-      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      load: async ({ id }, tx) => ({ state: await this.states.agent(id, tx) }),
       decide: decideAgent,
+      // Its guard (no open task) reads tasks, which submissions change without updating
+      // the agent's row: only the locked path sees them all (docs/adr/0005).
+      alwaysLocked: true,
     });
   }
 }

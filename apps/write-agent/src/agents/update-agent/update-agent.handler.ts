@@ -14,7 +14,7 @@ export class UpdateAgentHandler implements ICommandHandler<UpdateAgentCommand> {
 
   execute(command: UpdateAgentCommand) {
     return this.runner.run(command, agentPersistence, {
-      load: async ({ id }) => ({ state: await this.states.agent(id) }),
+      load: async ({ id }, tx) => ({ state: await this.states.agent(id, tx) }),
       decide: decideAgent,
     });
   }

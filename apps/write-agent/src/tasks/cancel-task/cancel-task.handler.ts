@@ -14,7 +14,7 @@ export class CancelTaskHandler implements ICommandHandler<CancelTaskCommand> {
 
   execute(command: CancelTaskCommand) {
     return this.runner.run(command, taskPersistence, {
-      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      load: async ({ id }, tx) => ({ state: await this.states.task(id, tx) }),
       decide: decideTask,
     });
   }

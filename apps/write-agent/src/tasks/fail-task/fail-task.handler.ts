@@ -14,7 +14,7 @@ export class FailTaskHandler implements ICommandHandler<FailTaskCommand> {
 
   execute(command: FailTaskCommand) {
     return this.runner.run(command, taskPersistence, {
-      load: async ({ id }) => ({ state: await this.states.task(id) }),
+      load: async ({ id }, tx) => ({ state: await this.states.task(id, tx) }),
       decide: decideTask,
     });
   }

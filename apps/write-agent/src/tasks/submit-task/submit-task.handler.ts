@@ -15,7 +15,7 @@ export class SubmitTaskHandler implements ICommandHandler<SubmitTaskCommand> {
   execute(command: SubmitTaskCommand) {
     return this.runner.run(command, taskPersistence, {
       // The decision reads the agent; a taken task id is found by the primary key on insert.
-      load: async ({ agentId }) => ({ state: null, context: { agent: await this.states.agent(agentId) } }),
+      load: async ({ agentId }, tx) => ({ state: null, context: { agent: await this.states.submissionTarget(agentId, tx) } }),
       decide: decideTask,
     });
   }
