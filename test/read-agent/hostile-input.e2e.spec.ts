@@ -113,7 +113,8 @@ describe('an X-Min-Position no command answered', () => {
       for (const path of ALL_ROUTES()) {
         const started = Date.now();
         const answer = await client.http.get(path, { 'x-min-position': token });
-        if (answer.status !== 200) expectProblem(answer, 400, ['x-min-position']);
+        // A reader past the token answers the route as it stands: 200, or 404 for an id no one has.
+        if (answer.status !== 200 && answer.status !== 404) expectProblem(answer, 400, ['x-min-position']);
         expect(Date.now() - started, path).toBeLessThan(READ_WAIT_MS / 2);
       }
     }
