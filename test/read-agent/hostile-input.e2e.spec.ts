@@ -133,6 +133,24 @@ describe('an X-Min-Position no command answered', () => {
   });
 });
 
+describe('a token a command answered while an older transaction is still open on the primary', () => {
+  it('is waited for and answered from the primary, not refused as never issued', async () => {
+    const open = await writer.db.sql.connect();
+    try {
+      // Holds a transaction id below the command's, so no snapshot covers the token yet.
+      await open.query('BEGIN; SELECT pg_current_xact_id()');
+      const registered = await writer.http.post('/agents', { name: `held-${randomUUID()}`, version: '1' });
+      expect(registered.status).toBe(201);
+      const answer = await sqlReader.http.get(`/agents/${registered.body.id}`, { 'x-min-position': registered.body.position });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.headers.get('x-data-source')).toBe('primary');
+    } finally {
+      await open.query('ROLLBACK');
+      open.release();
+    }
+  });
+});
+
 describe('the token of a query', () => {
   it.each([
     ['no sub', null],

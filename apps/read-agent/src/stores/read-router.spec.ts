@@ -10,16 +10,24 @@ import { StoresUnavailableError } from './stores-unavailable.error.js';
 const at = (txId: number, position: number): LogPosition => ({ txId: BigInt(txId), position: BigInt(position) });
 
 /** A database that answers its own name, reflects tokens up to `reached`, or is down. */
-function database(name: string, options: { reached?: LogPosition; down?: boolean; open?: boolean } = {}) {
+function database(name: string, options: { reached?: LogPosition; down?: boolean; open?: boolean; heldBack?: boolean } = {}) {
   const calls: string[] = [];
+  const has = (token: LogPosition) => {
+    if (options.down) throw new Error('connection refused');
+    const reached = options.reached ?? at(Number.MAX_SAFE_INTEGER, 1);
+    return reached.txId > token.txId || (reached.txId === token.txId && reached.position >= token.position);
+  };
   const store = {
     name,
     breaker: { isOpen: options.open ?? false },
+    // heldBack: an older transaction is still open, so the snapshot covers nothing new yet.
     reflects: async (token: LogPosition) => {
       calls.push('reflects');
-      if (options.down) throw new Error('connection refused');
-      const reached = options.reached ?? at(Number.MAX_SAFE_INTEGER, 1);
-      return reached.txId > token.txId || (reached.txId === token.txId && reached.position >= token.position);
+      return has(token) && !options.heldBack;
+    },
+    hasEventOf: async (token: LogPosition) => {
+      calls.push('hasEventOf');
+      return has(token);
     },
     calls,
   };
@@ -150,6 +158,13 @@ describe('ReadRouter', () => {
       .catch((caught: unknown) => caught);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(toProblem(error).body).toMatchObject({ status: 400, errors: [{ field: 'x-min-position' }] });
+  });
+
+  it('waits for a token whose event the primary has while an older open transaction holds its snapshot back', async () => {
+    const held = database('primary', { heldBack: true });
+    const answer = await router(NO_REDIS, [database('replica-0', { reached: at(3, 1) })], held, 30).fromDatabases(run, at(5, 1));
+    expect(answer.source).toBe('primary');
+    expect(held.calls).toContain('hasEventOf');
   });
 
   it('waits as before for a token the primary has but the replica not yet, and when the primary cannot tell', async () => {

@@ -67,6 +67,15 @@ export class SqlStore {
     return rows[0]?.seen === true;
   }
 
+  /** Whether the token's own event row is here: on the primary, whether a command could have answered it. */
+  async hasEventOf(token: LogPosition): Promise<boolean> {
+    const rows = await this.query<{ found: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM events WHERE position = $2 AND tx_id = $1::xid8) AS found',
+      [token.txId.toString(), token.position.toString()],
+    );
+    return rows[0]?.found === true;
+  }
+
   /** A direct probe for readiness, outside the breaker so it sees the store as it is now. */
   async health(): Promise<DatabaseHealth> {
     const { rows } = await this.pool.query<{ lag: number | null }>(
