@@ -51,7 +51,16 @@ const commandHandlers = [
         entities: [],
         synchronize: false,
         migrationsRun: false,
-        extra: { max: 20, connectionTimeoutMillis: 5_000, application_name: 'write-agent' },
+        extra: {
+          max: 20,
+          application_name: 'write-agent',
+          // Nothing hangs when the primary is down or stops answering (docs/reliability.md).
+          connectionTimeoutMillis: database.timeouts.connectMs,
+          query_timeout: database.timeouts.queryMs,
+          statement_timeout: database.timeouts.statementMs,
+          lock_timeout: database.timeouts.lockMs,
+          idle_in_transaction_session_timeout: database.timeouts.idleInTransactionMs,
+        },
       }),
     }),
   ],

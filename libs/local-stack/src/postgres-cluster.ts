@@ -51,6 +51,12 @@ export interface PostgresCluster {
    * position (pg_current_wal_lsn() at the call). Stopped replicas are skipped.
    */
   waitForReplication(timeoutMs?: number): Promise<void>;
+  /** Stops the primary alone (`immediate`: as a crash would, no checkpoint); replicas keep running. */
+  stopPrimary(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts the primary again on its port (crash recovery after an immediate stop). */
+  startPrimary(): Promise<void>;
+  /** The primary postmaster's pid while it runs. */
+  primaryPid(): Promise<number | undefined>;
   /** Stops replicas then the primary; idempotent. Data stays in dataDir. */
   stop(): Promise<void>;
 }
@@ -125,6 +131,11 @@ function makeCluster(primary: PostgresServer, replicas: PostgresServer[], contex
     primaryUrl,
     replicaUrls,
     stopReplica: async (index = 0) => replicaAt(index).stop(),
+    stopPrimary: async (mode = 'fast') => primary.stop(mode),
+    startPrimary: async () => {
+      if ((await primary.runningPid()) === undefined) await primary.start();
+    },
+    primaryPid: () => primary.runningPid(),
     startReplica: async (index = 0) => {
       const replica = replicaAt(index);
       if ((await replica.runningPid()) === undefined) await replica.start();

@@ -79,7 +79,10 @@ export class PostgresServer {
   }
 
   /** `pg_ctl stop -m fast` (falls back to immediate); a no-op when it is not running. */
-  async stop(): Promise<void> {
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    if (mode === 'immediate' && (await this.runningPid()) !== undefined) {
+      await this.pgCtl(['stop', '-m', 'immediate', '-w', '-t', '30']);
+    }
     if ((await this.runningPid()) !== undefined) {
       const fast = await this.pgCtl(['stop', '-m', 'fast', '-w', '-t', '60']);
       if (fast.code !== 0 && (await this.runningPid()) !== undefined) {

@@ -32,3 +32,4 @@ export * from './validation/optional.decorator.js';
 export * from './rate-limit/shared-window.storage.js';
 export * from './health/answer-health-check.js';
 export * from './run-agent.js';
+export * from './errors/store-unavailable.js';

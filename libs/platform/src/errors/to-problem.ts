@@ -3,7 +3,7 @@ import { DomainError } from '@app/domain';
 import { DOMAIN_ERROR_STATUS } from './domain-error-status.js';
 import { problem, type ProblemDetails } from './problem.js';
 import { ProblemException } from './problem.exception.js';
-import { UnavailableError } from './unavailable.error.js';
+import { asStoreUnavailable } from './store-unavailable.js';
 
 export interface ProblemAnswer {
   body: ProblemDetails;
@@ -28,11 +28,14 @@ export function toProblem(error: unknown): ProblemAnswer {
   if (error instanceof ProblemException) {
     return { body: error.problem, headers: error.headers, unexpected: false };
   }
-  if (error instanceof UnavailableError) {
+  // A store that is down or hangs (pg, ioredis, our own UnavailableError): 503, retry later.
+  const unavailable = asStoreUnavailable(error);
+  if (unavailable) {
     return {
-      body: problem(503, error.detail, error.code),
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-      unexpected: false,
+      body: problem(503, unavailable.detail, unavailable.code),
+      headers: { 'Retry-After': String(unavailable.retryAfterSeconds) },
+      // A driver's error is logged (an outage); our own UnavailableError is an answer.
+      unexpected: unavailable !== error,
     };
   }
   if (error instanceof DomainError) {
