@@ -307,7 +307,15 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=5)', () => {
     http = new HttpClient(limited.url, await signToken({ sub: subject, scope: 'commands:write' }));
   });
 
+  // The limit counts in fixed one-minute windows (floor(now / 60 s)): a test that crossed
+  // a window's end would see its count start again, so each starts well inside one.
+  async function insideOneWindow(): Promise<void> {
+    const into = Date.now() % 60_000;
+    if (into < 1_000 || into > 45_000) await new Promise((done) => setTimeout(done, 61_000 - into));
+  }
+
   it('answers the 6th request of one subject within a minute with 429 and Retry-After, and runs no command', async () => {
+    await insideOneWindow();
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await http.post('/agents', { name: unique(), version: '1' })).status);
     expect(statuses).toEqual([201, 201, 201, 201, 201]);
@@ -334,6 +342,7 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=5)', () => {
     const forged = anonymous.withToken(await signToken({ scope: 'commands:write' }, 'another-secret-that-is-at-least-32-characters'));
     const expired = anonymous.withToken(await signToken({ scope: 'commands:write', expiresIn: Math.floor(Date.now() / 1000) - 10 }));
     const clients = [anonymous, forged, expired, anonymous.withToken('garbage')];
+    await insideOneWindow();
     const statuses: number[] = [];
     const names: string[] = [];
     for (let i = 0; i < 12; i++) {
