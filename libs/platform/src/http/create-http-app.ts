@@ -46,17 +46,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     // router's own limit (100 by default) would answer a longer one 414 instead. 16 KiB is
     // beyond any request line Node accepts (its header limit), so the router never does.
     routerOptions: { maxParamLength: 16 * 1024 },
-    // The router refuses a URL it cannot decode (400) or an over-long path parameter (414)
-    // before Nest sees the request; these leave as problem+json like every other error.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const status = error.statusCode === 414 ? 414 : 400;
+    // The router refuses a URL it cannot decode before Nest sees the request; it leaves as
+    // problem+json like every other error.
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       // The onRequest hooks do not run for these: the headers they set are set here.
       withSecurityHeaders(request, reply);
       void reply
-        .status(status)
+        .status(400)
         .header('x-request-id', request.id)
         .type(PROBLEM_CONTENT_TYPE)
-        .send(problem(status, status === 414 ? 'A path parameter is too long.' : 'The request URL could not be read.'));
+        .send(problem(400, 'The request URL could not be read.'));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
