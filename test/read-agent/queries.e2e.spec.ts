@@ -495,6 +495,34 @@ describe('access and documentation', () => {
     expect(body.details.primary.status).toBe('up');
     expect(body.details['replica-0']).toMatchObject({ status: 'up', replicationLagSeconds: expect.any(Number) });
   });
+
+  it('shows how long the oldest open transaction on the primary has held the reader back, in readiness and /metrics', async () => {
+    const idle = await new HttpClient(reader.agent.url).get('/health/ready');
+    expect(idle.body.details.projections).toMatchObject({ status: 'up', oldestTransactionAgeSeconds: expect.any(Number) });
+
+    // Any open transaction that took an id holds back the gap-safe reader, whatever it touched.
+    const holder = await writer.db.sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT txid_current()');
+      await new Promise((done) => setTimeout(done, 1_200));
+      const held = await new HttpClient(reader.agent.url).get('/health/ready');
+      expect(held.body.details.projections.oldestTransactionAgeSeconds).toBeGreaterThanOrEqual(1.2);
+      const { body: metrics } = await new HttpClient(reader.agent.url).get('/metrics');
+      const age = Number(/^cqrs_projection_oldest_transaction_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+      expect(age).toBeGreaterThanOrEqual(1.2);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    // Other test files share this cluster and may hold a transaction of their own for a moment.
+    const deadline = Date.now() + 10_000;
+    let ageAfter = Infinity;
+    while (ageAfter >= 1 && Date.now() < deadline) {
+      ageAfter = (await new HttpClient(reader.agent.url).get('/health/ready')).body.details.projections.oldestTransactionAgeSeconds;
+    }
+    expect(ageAfter).toBeLessThan(1);
+  });
 });
 
 describe('answers from the Redis projections', () => {

@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { EventLogReader } from './event-log/event-log.reader.js';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
+import { OldestOpenTransaction } from './projector/oldest-open-transaction.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
 import { Projector } from './projector/projector.js';
 import { ProjectedViews } from './stores/projected-views.js';
 
 /**
  * The Redis projections: the projector (started on bootstrap, lease released on shutdown)
- * and what the query side reads: the views (ProjectedViews) and the progress (ProjectionProgress).
+ * and what the query side reads: the views (ProjectedViews) the progress (ProjectionProgress) and
+ * what holds the reader back (OldestOpenTransaction).
  * Needs the global PlatformModule (RedisConnection, database config).
  */
 @Module({
@@ -19,7 +21,8 @@ import { ProjectedViews } from './stores/projected-views.js';
     Projector,
     ProjectedViews,
     ProjectionProgress,
+    OldestOpenTransaction,
   ],
-  exports: [ProjectedViews, ProjectionProgress],
+  exports: [ProjectedViews, ProjectionProgress, OldestOpenTransaction],
 })
 export class ProjectionsModule {}

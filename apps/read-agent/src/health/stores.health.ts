@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { RedisConnection } from '@app/platform';
+import { OldestOpenTransaction } from '../projector/oldest-open-transaction.js';
 import { ProjectionProgress } from '../projector/projection-progress.js';
 import { ProjectedViews } from '../stores/projected-views.js';
 import type { DatabaseHealth } from '../stores/sql-store.js';
@@ -28,6 +29,7 @@ export class StoresHealth {
     private readonly projections: ProjectedViews,
     private readonly redis: RedisConnection,
     private readonly progress: ProjectionProgress,
+    private readonly oldest: OldestOpenTransaction,
   ) {}
 
   /** `primary`, `replica-0`, ...: up (with the replica's lag), degraded, or down when none answers. */
@@ -62,15 +64,18 @@ export class StoresHealth {
     }
   }
 
-  /** `projections`: the projector's lag, when Redis is set. */
+  /**
+ * `projections`, when Redis is set: the projector's lag, and how long the reader has waited
+ * behind the oldest open transaction (the usual cause of a growing lag).
+ */
   async projectionsDetail(): Promise<HealthIndicatorResult> {
     if (this.projections.absence) return {};
     const session = this.indicators.check('projections');
     try {
-      const [lagSeconds, eventsBehind] = await within(
-        Promise.all([this.progress.lagSeconds(), this.progress.eventsBehind()]),
+      const [lagSeconds, eventsBehind, oldestTransactionAgeSeconds] = await within(
+        Promise.all([this.progress.lagSeconds(), this.progress.eventsBehind(), this.oldest.ageSeconds()]),
       );
-      return session.up({ lagSeconds, eventsBehind });
+      return session.up({ lagSeconds, eventsBehind, oldestTransactionAgeSeconds });
     } catch {
       return session.degraded({ message: 'degraded: projection progress is unknown' });
     }

@@ -1,4 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
+import type { OldestOpenTransaction } from './oldest-open-transaction.js';
 import type { ProjectionProgress } from './projection-progress.js';
 
 export const poisonEvents = new Counter({
@@ -37,3 +38,19 @@ gauge(
   (from) => from.eventsBehind(),
 );
 gauge('cqrs_projection_position', 'The last event log position projected into Redis', (from) => from.lastPosition());
+
+let oldest: OldestOpenTransaction | undefined;
+
+/** The oldest-transaction gauge reads from the most recently bound probe. */
+export function bindOldestTransactionGauge(next: OldestOpenTransaction): void {
+  oldest = next;
+}
+
+new Gauge({
+  name: 'cqrs_projection_oldest_transaction_age_seconds',
+  help: 'Seconds since the oldest transaction still open on the primary began; the projector reads no event committed after it began (0: none open)',
+  async collect() {
+    const value = await oldest?.ageSeconds().catch(() => null);
+    if (value !== null && value !== undefined) this.set(value);
+  },
+});

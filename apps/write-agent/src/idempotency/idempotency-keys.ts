@@ -8,6 +8,17 @@ import { decodeStoredAnswer, encodeRefusal, encodeSuccessSql, type StoredAnswer 
 /** Keys are kept at least this long (the contract promises 24 hours), then purged. */
 const RETENTION_HOURS = 24;
 const PURGE_EVERY_MS = 15 * 60_000;
+/**
+ * Each batch is a transaction of its own, short enough not to hold back the gap-safe
+ * readers of every database on the cluster (an open transaction id stops them all).
+ */
+const PURGE_BATCH = 1_000;
+
+export interface PurgeOutcome {
+  deleted: number;
+  /** The transaction id of each batch, in order: one transaction per batch. */
+  transactions: string[];
+}
 
 export interface StoredKey {
   /** What the first request stood for: a repeat with another fingerprint is refused. */
@@ -89,12 +100,31 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
 
   private async purge(): Promise<void> {
     try {
-      await this.db.query(
-        `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
-        [RETENTION_HOURS],
-      );
+      await this.purgeExpired();
     } catch (error) {
       this.logger.warn(`purge of old idempotency keys failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Deletes the keys past retention, PURGE_BATCH rows per transaction, oldest first. */
+  async purgeExpired(batch = PURGE_BATCH, retentionHours = RETENTION_HOURS): Promise<PurgeOutcome> {
+    const outcome: PurgeOutcome = { deleted: 0, transactions: [] };
+    for (;;) {
+      const [row] = await this.db.query<{ deleted: number; tx: string }>(
+        `WITH expired AS (
+           SELECT subject, key FROM idempotency_keys
+           WHERE created_at < now() - make_interval(hours => $1)
+           ORDER BY created_at LIMIT $2
+         ), gone AS (
+           DELETE FROM idempotency_keys k USING expired e
+           WHERE k.subject = e.subject AND k.key = e.key RETURNING 1
+         )
+         SELECT count(*)::int AS deleted, txid_current()::text AS tx FROM gone`,
+        [retentionHours, batch],
+      );
+      outcome.deleted += row.deleted;
+      outcome.transactions.push(row.tx);
+      if (row.deleted < batch) return outcome;
     }
   }
 }

@@ -25,25 +25,25 @@ class DatabaseEnvironment {
   @Matches(POSTGRES_URL, { each: true, message: 'must be comma-separated postgres:// connection URLs' })
   DATABASE_REPLICA_URLS: string[] = [];
 
-  @Transform(milliseconds(2_000))
+  @Transform(milliseconds(700))
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
-  PG_CONNECT_TIMEOUT_MS = 2_000;
+  PG_CONNECT_TIMEOUT_MS = 700;
 
-  @Transform(milliseconds(3_000))
+  @Transform(milliseconds(1_000))
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
-  PG_STATEMENT_TIMEOUT_MS = 3_000;
+  PG_STATEMENT_TIMEOUT_MS = 1_000;
 
-  @Transform(milliseconds(2_000))
+  @Transform(milliseconds(1_000))
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
-  PG_LOCK_TIMEOUT_MS = 2_000;
+  PG_LOCK_TIMEOUT_MS = 1_000;
 
-  @Transform(milliseconds(3_500))
+  @Transform(milliseconds(1_200))
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
-  PG_QUERY_TIMEOUT_MS = 3_500;
+  PG_QUERY_TIMEOUT_MS = 1_200;
 
   @Transform(milliseconds(10_000))
   @IsInt({ message: MS_MESSAGE })
@@ -53,7 +53,9 @@ class DatabaseEnvironment {
 
 /**
  * Bounds on every statement of the write agent's pool, so that a primary that is down or
- * hangs is answered as unavailable (503) within a few seconds (docs/api.md section 7).
+ * hangs is answered as unavailable (503) within 2 s with the defaults: a wait for a free
+ * connection (700 ms) plus one statement that never returns (1,200 ms) stays below it
+ * (docs/api.md section 7).
  */
 export interface DatabaseTimeouts {
   /** Opening a connection, or waiting for a free one in the pool (pg connectionTimeoutMillis). */
