@@ -34,10 +34,12 @@ async function databases(): Promise<{ primaryUrl: string; replicaUrls: string[] 
     const replicaUrls = (process.env.DATABASE_REPLICA_URLS ?? '').split(',').map((url) => url.trim()).filter(Boolean);
     return { primaryUrl: process.env.DATABASE_URL, replicaUrls };
   }
-  say('starting PostgreSQL 15 primary + streaming replica (data in .data/postgres)');
+  const synchronous = process.env.PG_SYNCHRONOUS_REPLICATION === 'true';
+  say(`starting PostgreSQL 15 primary + streaming replica, ${synchronous ? 'synchronous' : 'asynchronous'} replication (data in .data/postgres)`);
   const cluster: PostgresCluster = await startPostgresCluster({
     dataDir: join(DATA_DIR, 'postgres'),
     durable: true,
+    synchronous,
     log: (line) => say(line),
   });
   stoppers.push(() => cluster.stop());

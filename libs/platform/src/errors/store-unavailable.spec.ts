@@ -17,6 +17,7 @@ describe('asStoreUnavailable: one mapping of "a store cannot answer now"', () =>
     ['statement timeout', withCode('canceling statement due to statement timeout', '57014')],
     ['lock timeout', withCode('canceling statement due to lock timeout', '55P03')],
     ['idle in transaction timeout', withCode('terminating connection due to idle-in-transaction timeout', '25P03')],
+    ['a write on a standby (mid-failover)', withCode('cannot execute INSERT in a read-only transaction', '25006')],
     ['pool connect timeout', new Error('timeout exceeded when trying to connect')],
     ['connection terminated', new Error('Connection terminated unexpectedly')],
     ['query timeout', new Error('Query read timeout')],

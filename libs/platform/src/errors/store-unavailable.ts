@@ -5,9 +5,10 @@ import { UnavailableError } from './unavailable.error.js';
  * wrong: class 08 (connection exception), 53 (insufficient resources), 57P01..57P05
  * (admin/crash shutdown, cannot connect now, idle session timeout), 57014 (statement
  * cancelled: statement_timeout), 55P03 (lock_timeout), 25P03 (idle_in_transaction
- * timeout). Class 22 and 42 (bad data, bad SQL: bugs) are not among them.
+ * timeout), 25006 (a write on a standby: the address still leads to a replica during a
+ * failover). Class 22 and 42 (bad data, bad SQL: bugs) are not among them.
  */
-const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[1-5]|57014|55P03|25P03)$/;
+const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[1-5]|57014|55P03|25P03|25006)$/;
 
 /** Node socket errors of a store that is down or unreachable. */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
