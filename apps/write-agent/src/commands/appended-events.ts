@@ -10,8 +10,11 @@ const lastPosition = new Gauge({
 
 /**
  * After each commit: record the log position, and wake the projectors through Redis.
- * One wake-up is in flight at a time; commits meanwhile are covered by the next one,
- * which carries the highest position (projectors read everything up to the head anyway).
+ * Fire and forget: the command's answer never waits for it. One wake-up is in flight at
+ * a time, and it fails after REDIS_COMMAND_TIMEOUT_MS when Redis does not answer, so a
+ * frozen Redis holds at most one of them; commits meanwhile are covered by the next one,
+ * which carries the highest position (projectors read everything up to the head anyway,
+ * and poll besides).
  */
 @Injectable()
 export class AppendedEvents {

@@ -5,8 +5,8 @@ import { validateEnvironment } from './validate-environment.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/[^\s]+$/;
 const URL_MESSAGE = 'must be a postgres:// connection URL';
-const MS_MESSAGE = 'must be a whole number of milliseconds (>= 1)';
-const milliseconds =
+export const MS_MESSAGE = 'must be a whole number of milliseconds (>= 1)';
+export const milliseconds =
   (fallback: number) =>
   ({ value }: { value: unknown }) =>
     value === undefined || value === '' ? fallback : Number(value);
