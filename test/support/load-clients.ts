@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { seededRandom } from './fleet-stack.js';
+import { signToken } from './tokens.js';
+
+/** One logical command: the same Idempotency-Key and body on every attempt; each attempt has its own X-Request-Id. */
+export interface IssuedCommand {
+  kind: string;
+  key: string;
+  method: 'POST' | 'PATCH';
+  path: string;
+  body: unknown;
+  requestIds: string[];
+  /** The last answer's status; undefined while no attempt was answered (timeouts only). */
+  status?: number;
+  answer?: { id: string; revision: number; position: string };
+}
+
+export interface LoadOptions {
+  writeUrl: string;
+  readUrls: string[];
+  clients: number;
+  durationMs: number;
+  /** Share of requests that are commands; the rest are queries. */
+  commandShare?: number;
+  /** A request not answered within this is abandoned and, for a command, retried. */
+  timeoutMs?: number;
+  /** Attempts per command, the first included. */
+  maxAttempts?: number;
+  seed?: number;
+}
+
+type AgentStatus = 'active' | 'paused' | 'retired';
+type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+type Answer = { status: number; headers: Headers; body: any } | 'timeout' | 'network-error';
+
+const RETRY_AFTER_CAP_MS = 2_000;
+
+/**
+ * Concurrent client loops against real agents, each a mix of queries (to the read agents)
+ * and commands (to the write agent) sent with an Idempotency-Key and retried with the same
+ * key and body on a timeout or a 503. Counts every answer; keeps every command for the
+ * event-log check and every read of one's own write for the read-your-writes check.
+ */
+export class LoadClients {
+  readonly commands: IssuedCommand[] = [];
+  /** `<command|query> <status|timeout|network-error>` -> count, over every attempt. */
+  readonly answers: Record<string, number> = {};
+  /** 5xx answers with their request, for the report. */
+  readonly serverErrors: string[] = [];
+  retries = 0;
+  requests = 0;
+  /** Reads with X-Min-Position of the client's own last write of that aggregate. */
+  readonly ownReads = { made: 0, unavailable: 0, bySource: {} as Record<string, number>, stale: [] as string[] };
+  /** Query answers that are neither 200 nor a 404 of an aggregate the reader may not see yet. */
+  readonly odd: string[] = [];
+  readonly seed: number;
+  private readonly random: () => number;
+  private readonly agents = new Map<string, AgentStatus>();
+  private readonly tasks = new Map<string, TaskStatus>();
+  private readonly agentIds: string[] = [];
+  private readonly taskIds: string[] = [];
+
+  constructor(private readonly options: LoadOptions) {
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    this.random = seededRandom(this.seed);
+  }
+
+  /** Answers by status, over every attempt of both kinds. */
+  get byStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [key, count] of Object.entries(this.answers)) {
+      const status = key.split(' ')[1]!;
+      counts[status] = (counts[status] ?? 0) + count;
+    }
+    return counts;
+  }
+
+  async run(): Promise<void> {
+    const [writeToken, readToken] = await Promise.all([signToken({ scope: 'commands:write' }), signToken({ scope: 'queries:read' })]);
+    const deadline = Date.now() + this.options.durationMs;
+    const client = async () => {
+      const session: Session = { writeToken, readToken, last: undefined };
+      while (Date.now() < deadline) {
+        if (this.agentIds.length < 4 || this.chance(this.options.commandShare ?? 0.2)) await this.command(session);
+        else await this.query(session);
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.clients }, client));
+  }
+
+  private async command(session: Session): Promise<void> {
+    const command = this.pick();
+    this.commands.push(command);
+    const maxAttempts = this.options.maxAttempts ?? 6;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) this.retries += 1;
+      const requestId = `${command.key}~${attempt}`;
+      command.requestIds.push(requestId);
+      const answer = await this.send(this.options.writeUrl, command.method, command.path, session.writeToken, {
+        headers: { 'idempotency-key': command.key, 'x-request-id': requestId },
+        body: command.body,
+      });
+      this.count('command', answer, `${command.method} ${command.path}`);
+      if (answer === 'timeout' || answer === 'network-error') continue;
+      command.status = answer.status;
+      if (answer.status === 503) {
+        await sleep(Math.min(RETRY_AFTER_CAP_MS, 1_000 * (Number(answer.headers.get('retry-after')) || 1)));
+        continue;
+      }
+      if (answer.status === 200 || answer.status === 201) {
+        command.answer = answer.body;
+        session.last = { aggregateId: answer.body.id, revision: answer.body.revision, position: answer.body.position, kind: command.kind };
+        this.applied(command, answer.body.id);
+      }
+      return;
+    }
+  }
+
+  private async query(session: Session): Promise<void> {
+    const readUrl = this.oneOf(this.options.readUrls);
+    const last = session.last;
+    if (last && this.chance(0.25)) return this.readOwnWrite(readUrl, session, last);
+    const headers: Record<string, string> = last && this.chance(0.2) ? { 'x-min-position': last.position } : {};
+    const path = this.queryPath();
+    const answer = await this.send(readUrl, 'GET', path, session.readToken, { headers });
+    this.count('query', answer, `GET ${path}`);
+    if (typeof answer === 'string' || answer.status === 200 || answer.status === 503) return;
+    // An aggregate another client created may not have reached this reader yet: 404 is documented.
+    if (answer.status === 404 && /^\/(agents|tasks)\/[0-9a-f-]{36}(\/history)?$/.test(path)) return;
+    this.odd.push(`GET ${path} ${JSON.stringify(headers)} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+
+  /** The aggregate of the client's last accepted command, with that command's token: at least its revision, or a 503. */
+  private async readOwnWrite(readUrl: string, session: Session, last: NonNullable<Session['last']>): Promise<void> {
+    const path = `${this.agents.has(last.aggregateId) ? '/agents' : '/tasks'}/${last.aggregateId}`;
+    const answer = await this.send(readUrl, 'GET', path, session.readToken, { headers: { 'x-min-position': last.position } });
+    this.count('query', answer, `GET ${path}`);
+    if (typeof answer === 'string') return;
+    this.ownReads.made += 1;
+    if (answer.status === 503) {
+      this.ownReads.unavailable += 1;
+      return;
+    }
+    const source = String(answer.headers.get('x-data-source'));
+    this.ownReads.bySource[source] = (this.ownReads.bySource[source] ?? 0) + 1;
+    if (answer.status !== 200 || !(answer.body.revision >= last.revision)) {
+      this.ownReads.stale.push(`${readUrl}${path} at ${last.position} (revision ${last.revision}) -> ${answer.status} from ${source}: ${JSON.stringify(answer.body)}`);
+    }
+  }
+
+  private async send(
+    baseUrl: string,
+    method: string,
+    path: string,
+    token: string,
+    { headers, body }: { headers: Record<string, string>; body?: unknown },
+  ): Promise<Answer> {
+    this.requests += 1;
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+    };
+    try {
+      const response = await fetch(`${baseUrl}${path}`, init);
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: parsedOrText(text) };
+    } catch (error) {
+      return (error as Error).name === 'TimeoutError' ? 'timeout' : 'network-error';
+    }
+  }
+
+  private count(kind: 'command' | 'query', answer: Answer, request: string): void {
+    const outcome = typeof answer === 'string' ? answer : String(answer.status);
+    const key = `${kind} ${outcome}`;
+    this.answers[key] = (this.answers[key] ?? 0) + 1;
+    if (typeof answer !== 'string' && answer.status >= 500) this.serverErrors.push(`${request} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+
+  private queryPath(): string {
+    const roll = this.random();
+    const task = this.taskIds.length > 0 ? this.oneOf(this.taskIds) : undefined;
+    const agent = this.oneOf(this.agentIds);
+    if (roll < 0.25) return `/agents/${agent}`;
+    if (roll < 0.5 && task) return `/tasks/${task}`;
+    if (roll < 0.62) return this.chance(0.5) ? `/tasks?agentId=${agent}&limit=10` : `/tasks?status=${this.oneOf(TASK_STATUSES)}&limit=20`;
+    if (roll < 0.72) return this.chance(0.5) ? '/agents?limit=20' : `/agents?status=${this.oneOf(['active', 'paused', 'retired'])}`;
+    if (roll < 0.86) return '/stats';
+    return task && this.chance(0.5) ? `/tasks/${task}/history` : `/agents/${agent}/history`;
+  }
+
+  /** Mostly a valid transition by the clients' shared model (stale under concurrency); refusals (409) happen too. */
+  private pick(): IssuedCommand {
+    const roll = this.random();
+    if (this.agentIds.length < 4 || roll < 0.08) return this.issue('register', 'POST', '/agents', { name: `agent-${randomUUID().slice(0, 12)}`, version: '1.0', config: { slot: this.int(100) } });
+    const agent = (fits: (status: AgentStatus) => boolean) => this.choose(this.agentIds, this.agents, fits);
+    const task = (fits: (status: TaskStatus) => boolean) => this.choose(this.taskIds, this.tasks, fits);
+    if (roll < 0.14) return this.issue('update', 'PATCH', `/agents/${agent((s) => s !== 'retired')}`, { version: `2.${this.int(100)}` });
+    if (roll < 0.19) return this.issue('pause', 'POST', `/agents/${agent((s) => s === 'active')}/pause`, undefined);
+    if (roll < 0.24) return this.issue('resume', 'POST', `/agents/${agent((s) => s === 'paused')}/resume`, undefined);
+    if (roll < 0.48 || this.taskIds.length === 0) {
+      return this.issue('submit', 'POST', '/tasks', { agentId: agent((s) => s === 'active'), type: 'crawl.page', payload: { n: this.int(1000) } });
+    }
+    if (roll < 0.66) return this.issue('start', 'POST', `/tasks/${task((s) => s === 'pending')}/start`, undefined);
+    if (roll < 0.8) return this.issue('complete', 'POST', `/tasks/${task((s) => s === 'running')}/complete`, { result: { pages: this.int(50) } });
+    if (roll < 0.9) return this.issue('fail', 'POST', `/tasks/${task((s) => s === 'running')}/fail`, { error: `error ${this.int(1000)}` });
+    return this.issue('cancel', 'POST', `/tasks/${task((s) => s === 'pending' || s === 'running')}/cancel`, { reason: 'no longer needed' });
+  }
+
+  private issue(kind: string, method: 'POST' | 'PATCH', path: string, body: unknown): IssuedCommand {
+    return { kind, key: `load-${randomUUID()}`, method, path, body, requestIds: [] };
+  }
+
+  private applied(command: IssuedCommand, id: string): void {
+    const next: Record<string, AgentStatus | TaskStatus> = { pause: 'paused', resume: 'active', start: 'running', complete: 'completed', fail: 'failed', cancel: 'cancelled' };
+    if (command.kind === 'register' && !this.agents.has(id)) {
+      this.agents.set(id, 'active');
+      this.agentIds.push(id);
+    } else if (command.kind === 'submit' && !this.tasks.has(id)) {
+      this.tasks.set(id, 'pending');
+      this.taskIds.push(id);
+    } else if (command.kind in next) {
+      if (this.agents.has(id)) this.agents.set(id, next[command.kind] as AgentStatus);
+      else this.tasks.set(id, next[command.kind] as TaskStatus);
+    }
+  }
+
+  private choose<T>(ids: string[], model: Map<string, T>, fits: (entry: T) => boolean): string {
+    if (this.chance(0.85)) {
+      for (let i = 0; i < 12; i++) {
+        const id = this.oneOf(ids);
+        if (fits(model.get(id)!)) return id;
+      }
+    }
+    return this.oneOf(ids);
+  }
+
+  private chance(p: number): boolean {
+    return this.random() < p;
+  }
+
+  private int(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+
+  private oneOf<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+}
+
+interface Session {
+  writeToken: string;
+  readToken: string;
+  /** The client's last accepted command. */
+  last: { aggregateId: string; revision: number; position: string; kind: string } | undefined;
+}
+
+const TASK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+
+function parsedOrText(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return text;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
