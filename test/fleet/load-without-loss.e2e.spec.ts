@@ -40,15 +40,18 @@ describe('100 clients for a minute, 80 % queries and 20 % commands retried with 
     const statuses = load.byStatus;
     console.log(
       `load: ${load.requests} requests in ${ran} ms from ${CLIENTS} clients, by status ${JSON.stringify(statuses)}, ` +
-        `by kind ${JSON.stringify(load.answers)}, ${load.retries} retries, ${load.commands.length} commands; ${seed}`,
+        `by kind ${JSON.stringify(load.answers)}, ${load.retries} retries, repeats on purpose ${JSON.stringify(load.repeats)}, ${load.commands.length} commands, ` +
+        `slowest answer ${load.slowest.command} ms (command) / ${load.slowest.query} ms (query); ${seed}`,
     );
 
     expect(load.serverErrors.slice(0, 10), `5xx answers; ${seed}`).toEqual([]);
+    expect(load.repeatMismatches.slice(0, 10), `repeats of a key that did not answer its first answer; ${seed}`).toEqual([]);
+    expect(Object.values(load.repeats).reduce((a, b) => a + b, 0), 'keys repeated on purpose').toBeGreaterThan(0);
     expect(load.odd.slice(0, 10), `queries answered neither 200 nor a documented 404; ${seed}`).toEqual([]);
     // Every command got a final answer: none was left to timeouts or network errors.
     expect(load.commands.filter((command) => command.status === undefined || command.status >= 500).map(describeCommand), seed).toEqual([]);
     const accepted = load.commands.filter((command) => command.answer !== undefined);
-    expect(accepted.length, 'enough commands were accepted to mean something').toBeGreaterThan(DURATION_MS / 100);
+    expect(accepted.length, 'enough commands were accepted to mean something').toBeGreaterThan(50);
     expect(statuses['200'] ?? 0).toBeGreaterThan(accepted.length);
 
     const checked = await expectEachCommandInTheLogAsAnswered(stack, load.commands);

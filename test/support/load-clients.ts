@@ -34,6 +34,9 @@ type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 type Answer = { status: number; headers: Headers; body: any } | 'timeout' | 'network-error';
 
 const RETRY_AFTER_CAP_MS = 2_000;
+const SEED_AGENTS = 4;
+const DUPLICATE_SHARE = 0.03;
+const RESEND_SHARE = 0.05;
 
 /**
  * Concurrent client loops against real agents, each a mix of queries (to the read agents)
@@ -49,6 +52,12 @@ export class LoadClients {
   readonly serverErrors: string[] = [];
   retries = 0;
   requests = 0;
+  /** Repeats of a key on purpose, by how: sent twice at once, or sent again after its answer. */
+  readonly repeats: Record<string, number> = {};
+  /** Repeats of a key that did not answer the key's first answer. */
+  readonly repeatMismatches: string[] = [];
+  /** The slowest answered attempt of each kind, in ms. */
+  readonly slowest = { command: 0, query: 0 };
   /** Reads with X-Min-Position of the client's own last write of that aggregate. */
   readonly ownReads = { made: 0, unavailable: 0, bySource: {} as Record<string, number>, stale: [] as string[] };
   /** Query answers that are neither 200 nor a 404 of an aggregate the reader may not see yet. */
@@ -78,10 +87,13 @@ export class LoadClients {
   async run(): Promise<void> {
     const [writeToken, readToken] = await Promise.all([signToken({ scope: 'commands:write' }), signToken({ scope: 'queries:read' })]);
     const deadline = Date.now() + this.options.durationMs;
+    // A few agents first, so that the clients' first picks are not all registrations.
+    const seeding: Session = { writeToken, readToken, last: undefined };
+    while (this.agentIds.length < SEED_AGENTS && Date.now() < deadline) await this.command(seeding);
     const client = async () => {
       const session: Session = { writeToken, readToken, last: undefined };
       while (Date.now() < deadline) {
-        if (this.agentIds.length < 4 || this.chance(this.options.commandShare ?? 0.2)) await this.command(session);
+        if (this.chance(this.options.commandShare ?? 0.2)) await this.command(session);
         else await this.query(session);
       }
     };
@@ -94,25 +106,50 @@ export class LoadClients {
     const maxAttempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) this.retries += 1;
-      const requestId = `${command.key}~${attempt}`;
-      command.requestIds.push(requestId);
-      const answer = await this.send(this.options.writeUrl, command.method, command.path, session.writeToken, {
-        headers: { 'idempotency-key': command.key, 'x-request-id': requestId },
-        body: command.body,
-      });
-      this.count('command', answer, `${command.method} ${command.path}`);
+      // Now and then the first attempt goes twice at once, as from a client that gave up
+      // waiting while the first was still running: one run, both answered alike.
+      const twice = attempt === 1 && this.chance(DUPLICATE_SHARE);
+      const [answer, duplicate] = await Promise.all([this.attempt(command, session, `${attempt}`), twice ? this.attempt(command, session, `${attempt}b`) : undefined]);
       if (answer === 'timeout' || answer === 'network-error') continue;
       command.status = answer.status;
       if (answer.status === 503) {
         await sleep(Math.min(RETRY_AFTER_CAP_MS, 1_000 * (Number(answer.headers.get('retry-after')) || 1)));
         continue;
       }
+      if (duplicate) this.expectSameAnswer(command, answer, duplicate, 'sent twice at once');
       if (answer.status === 200 || answer.status === 201) {
         command.answer = answer.body;
         session.last = { aggregateId: answer.body.id, revision: answer.body.revision, position: answer.body.position, kind: command.kind };
         this.applied(command, answer.body.id);
       }
+      // Now and then the answer is taken as lost and the command sent again: its first answer, replayed.
+      if (this.chance(RESEND_SHARE)) {
+        const again = await this.attempt(command, session, 'again');
+        this.expectSameAnswer(command, answer, again, 'sent again', true);
+      }
       return;
+    }
+  }
+
+  private async attempt(command: IssuedCommand, session: Session, attempt: string): Promise<Answer> {
+    const requestId = `${command.key}~${attempt}`;
+    command.requestIds.push(requestId);
+    const answer = await this.send(this.options.writeUrl, command.method, command.path, session.writeToken, {
+      headers: { 'idempotency-key': command.key, 'x-request-id': requestId },
+      body: command.body,
+    });
+    this.count('command', answer, `${command.method} ${command.path}`);
+    return answer;
+  }
+
+  /** A repeat of a key answers the first answer: same status, same success body or problem type. */
+  private expectSameAnswer(command: IssuedCommand, first: Exclude<Answer, string>, repeat: Answer, how: string, replayed = false): void {
+    this.repeats[how] = (this.repeats[how] ?? 0) + 1;
+    if (typeof repeat === 'string' || repeat.status === 503) return; // unanswered: the log check still covers it
+    const same = (answer: Exclude<Answer, string>) => (answer.status < 300 ? JSON.stringify(answer.body) : answer.body?.type);
+    const flagged = !replayed || repeat.headers.get('idempotent-replayed') === 'true';
+    if (repeat.status !== first.status || same(repeat) !== same(first) || !flagged) {
+      this.repeatMismatches.push(`${command.kind} ${command.path} ${how}: ${first.status} ${JSON.stringify(first.body)} then ${repeat.status} ${JSON.stringify(repeat.body)} (replayed: ${repeat.headers.get('idempotent-replayed')})`);
     }
   }
 
@@ -156,6 +193,7 @@ export class LoadClients {
     { headers, body }: { headers: Record<string, string>; body?: unknown },
   ): Promise<Answer> {
     this.requests += 1;
+    const sent = Date.now();
     const init: RequestInit = {
       method,
       headers: { authorization: `Bearer ${token}`, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -165,6 +203,8 @@ export class LoadClients {
     try {
       const response = await fetch(`${baseUrl}${path}`, init);
       const text = await response.text();
+      const kind = baseUrl === this.options.writeUrl ? 'command' : 'query';
+      this.slowest[kind] = Math.max(this.slowest[kind], Date.now() - sent);
       return { status: response.status, headers: response.headers, body: parsedOrText(text) };
     } catch (error) {
       return (error as Error).name === 'TimeoutError' ? 'timeout' : 'network-error';
@@ -193,7 +233,7 @@ export class LoadClients {
   /** Mostly a valid transition by the clients' shared model (stale under concurrency); refusals (409) happen too. */
   private pick(): IssuedCommand {
     const roll = this.random();
-    if (this.agentIds.length < 4 || roll < 0.08) return this.issue('register', 'POST', '/agents', { name: `agent-${randomUUID().slice(0, 12)}`, version: '1.0', config: { slot: this.int(100) } });
+    if (this.agentIds.length < SEED_AGENTS || roll < 0.08) return this.issue('register', 'POST', '/agents', { name: `agent-${randomUUID().slice(0, 12)}`, version: '1.0', config: { slot: this.int(100) } });
     const agent = (fits: (status: AgentStatus) => boolean) => this.choose(this.agentIds, this.agents, fits);
     const task = (fits: (status: TaskStatus) => boolean) => this.choose(this.taskIds, this.tasks, fits);
     if (roll < 0.14) return this.issue('update', 'PATCH', `/agents/${agent((s) => s !== 'retired')}`, { version: `2.${this.int(100)}` });
