@@ -51,6 +51,11 @@ export class LoadClients {
   /** 5xx answers with their request, for the report. */
   readonly serverErrors: string[] = [];
   retries = 0;
+  queryRetries = 0;
+  /** Queries left without a non-5xx answer after every attempt. */
+  readonly unanswered = { queries: 0 };
+  /** 503 answers: the documented problem with Retry-After (any other 5xx is in serverErrors). */
+  readonly unavailable: string[] = [];
   requests = 0;
   /** Repeats of a key on purpose, by how: sent twice at once, or sent again after its answer. */
   readonly repeats: Record<string, number> = {};
@@ -113,7 +118,7 @@ export class LoadClients {
       if (answer === 'timeout' || answer === 'network-error') continue;
       command.status = answer.status;
       if (answer.status === 503) {
-        await sleep(Math.min(RETRY_AFTER_CAP_MS, 1_000 * (Number(answer.headers.get('retry-after')) || 1)));
+        await sleep(retryAfterMs(answer));
         continue;
       }
       if (duplicate) this.expectSameAnswer(command, answer, duplicate, 'sent twice at once');
@@ -159,8 +164,7 @@ export class LoadClients {
     if (last && this.chance(0.25)) return this.readOwnWrite(readUrl, session, last);
     const headers: Record<string, string> = last && this.chance(0.2) ? { 'x-min-position': last.position } : {};
     const path = this.queryPath();
-    const answer = await this.send(readUrl, 'GET', path, session.readToken, { headers });
-    this.count('query', answer, `GET ${path}`);
+    const answer = await this.queryRetried(readUrl, path, session.readToken, headers);
     if (typeof answer === 'string' || answer.status === 200 || answer.status === 503) return;
     // An aggregate another client created may not have reached this reader yet: 404 is documented.
     if (answer.status === 404 && /^\/(agents|tasks)\/[0-9a-f-]{36}(\/history)?$/.test(path)) return;
@@ -170,8 +174,7 @@ export class LoadClients {
   /** The aggregate of the client's last accepted command, with that command's token: at least its revision, or a 503. */
   private async readOwnWrite(readUrl: string, session: Session, last: NonNullable<Session['last']>): Promise<void> {
     const path = `${this.agents.has(last.aggregateId) ? '/agents' : '/tasks'}/${last.aggregateId}`;
-    const answer = await this.send(readUrl, 'GET', path, session.readToken, { headers: { 'x-min-position': last.position } });
-    this.count('query', answer, `GET ${path}`);
+    const answer = await this.queryRetried(readUrl, path, session.readToken, { 'x-min-position': last.position });
     if (typeof answer === 'string') return;
     this.ownReads.made += 1;
     if (answer.status === 503) {
@@ -183,6 +186,20 @@ export class LoadClients {
     if (answer.status !== 200 || !(answer.body.revision >= last.revision)) {
       this.ownReads.stale.push(`${readUrl}${path} at ${last.position} (revision ${last.revision}) -> ${answer.status} from ${source}: ${JSON.stringify(answer.body)}`);
     }
+  }
+
+  /** A query, retried as a command is on a timeout or a 503; the last answer. */
+  private async queryRetried(readUrl: string, path: string, token: string, headers: Record<string, string>): Promise<Answer> {
+    let answer: Answer = 'timeout';
+    for (let attempt = 1; attempt <= (this.options.maxAttempts ?? 6); attempt++) {
+      if (attempt > 1) this.queryRetries += 1;
+      answer = await this.send(readUrl, 'GET', path, token, { headers });
+      this.count('query', answer, `GET ${path}`);
+      if (typeof answer !== 'string' && answer.status !== 503) return answer;
+      if (typeof answer !== 'string') await sleep(retryAfterMs(answer));
+    }
+    this.unanswered.queries += 1;
+    return answer;
   }
 
   private async send(
@@ -215,7 +232,11 @@ export class LoadClients {
     const outcome = typeof answer === 'string' ? answer : String(answer.status);
     const key = `${kind} ${outcome}`;
     this.answers[key] = (this.answers[key] ?? 0) + 1;
-    if (typeof answer !== 'string' && answer.status >= 500) this.serverErrors.push(`${request} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (typeof answer !== 'string' && answer.status === 503 && /^urn:problem:stores?-unavailable$/.test(answer.body?.type) && Number(answer.headers.get('retry-after')) > 0) {
+      this.unavailable.push(`${request} -> 503 ${answer.body.type}`);
+    } else if (typeof answer !== 'string' && answer.status >= 500) {
+      this.serverErrors.push(`${request} -> ${answer.status} (Retry-After ${answer.headers.get('retry-after')}) ${JSON.stringify(answer.body)}`);
+    }
   }
 
   private queryPath(): string {
@@ -304,6 +325,10 @@ function parsedOrText(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function retryAfterMs(answer: { headers: Headers }): number {
+  return Math.min(RETRY_AFTER_CAP_MS, 1_000 * (Number(answer.headers.get('retry-after')) || 1));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
