@@ -51,7 +51,13 @@ describe('100 clients for a minute, 80 % queries and 20 % commands retried with 
     const checked = await expectEachCommandInTheLogAsAnswered(stack, load.commands);
     await expectEventLogOfAcceptedCommands(stack.db, accepted.length);
 
-    if (load.unavailable.length > 0) console.log(`load: 503 answers (load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}): ${JSON.stringify(load.unavailable.slice(0, 10))}`);
+    if (load.unavailable.length > 0) {
+      const opened = stack.readers.flatMap((reader) => reader.agent.output().filter((line) => line.includes('skipped until it is tried again')));
+      console.log(
+        `load: 503 answers (load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}): ${JSON.stringify(load.unavailable.slice(0, 10))}; ` +
+          `store breakers opened ${opened.length} times: ${opened.slice(0, 3).join(' | ')}`,
+      );
+    }
     expect(load.serverErrors.slice(0, 10), `5xx answers other than the documented 503; ${seed}`).toEqual([]);
     // No store is down: a 503 can only come from a store too slow to answer within its
     // bound on a machine this busy; each was retried, and they stay rare.
