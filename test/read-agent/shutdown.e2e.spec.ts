@@ -33,7 +33,7 @@ async function sigterm(env: Record<string, string>) {
   let next = 0;
   const run = await sigtermUnderLoad(reader.agent, CLIENTS, () => ({ path: paths[next++ % paths.length]!, init: { headers } }));
   const failures = failuresOf(run.outcomes);
-  const figures = { requests: run.outcomes.length, outcomes: summarize(run.outcomes), answeredAfterSignal: run.answeredAfterSignal, exitMs: run.exitMs, exitCode: run.exitCode };
+  const figures = { requests: run.outcomes.length, outcomes: summarize(run.outcomes), answeredAfterSignal: run.answeredAfterSignal, exitMs: run.exitMs, exitCode: run.exitCode, failureTimes: run.failureTimes };
   return { run, failures, figures, reader };
 }
 

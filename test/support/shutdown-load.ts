@@ -39,6 +39,8 @@ export interface ShutdownRun {
   exitMs: number;
   /** Requests answered after SIGTERM. */
   answeredAfterSignal: number;
+  /** Each failure: ms from SIGTERM to when it was sent, how long it took, the error. */
+  failureTimes: string[];
 }
 
 /**
@@ -67,7 +69,8 @@ export async function sigtermUnderLoad(
   const exitCode = await agent.stop();
   const exitMs = Date.now() - signalAt;
   await Promise.all(loops);
-  return { outcomes, exitCode, exitMs, answeredAfterSignal: outcomes.filter((o) => o.status > 0 && o.at + o.ms >= signalAt).length };
+  const failureTimes = failuresOf(outcomes).map((o) => `${o.at - signalAt}+${o.ms} ${o.error ?? o.status}`);
+  return { outcomes, exitCode, exitMs, answeredAfterSignal: outcomes.filter((o) => o.status > 0 && o.at + o.ms >= signalAt).length, failureTimes };
 }
 
 /** Counts of the outcomes: statuses, refusals and the errors of the failures. */
