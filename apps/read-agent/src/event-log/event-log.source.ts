@@ -1,13 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { databaseConfig, type DatabaseConfig } from '@app/platform';
+import { databaseConfig, DEFAULT_READ_TIMEOUTS, type DatabaseConfig, type ReadTimeouts } from '@app/platform';
 import { StoreBreaker, type BreakerPolicy } from '../stores/store-breaker.js';
 
 /**
  * A database whose read failed is skipped for 5 s. No timeout of the breaker's: a catch-up
  * read of a long backlog may take a while, and the pool's timeouts bound it.
  */
-const LOG_BREAKER: BreakerPolicy = { timeoutMs: false, resetMs: 5_000, openOnFirstFailure: true };
+const LOG_BREAKER: BreakerPolicy = { timeoutMs: false, resetMs: 5_000, openOnFirstFailure: true, windowMs: 10_000 };
 
 /** The database a read of the event log goes to, or came from. */
 export type LogSource = 'primary' | 'replica';
@@ -23,12 +23,18 @@ interface LogDatabase {
   breaker: StoreBreaker;
 }
 
-const database = (source: LogSource, connectionString: string): LogDatabase => {
+/** A catch-up read of a long backlog may take a while: longer statement bounds than queries'. */
+const LOG_STATEMENT_MS = 15_000;
+
+const database = (source: LogSource, connectionString: string, timeouts: ReadTimeouts): LogDatabase => {
   const pool = new pg.Pool({
     connectionString,
     max: 3,
-    connectionTimeoutMillis: 2_000,
-    statement_timeout: 15_000,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: LOG_STATEMENT_MS,
+    lock_timeout: timeouts.lockMs,
+    // For a database that stops answering altogether (frozen), which statement_timeout cannot end.
+    query_timeout: LOG_STATEMENT_MS + 1_000,
     application_name: 'read-agent-projector',
   });
   pool.on('error', () => undefined);
@@ -46,10 +52,11 @@ export class EventLogSource implements OnApplicationShutdown {
   private readonly databases: Record<LogSource, LogDatabase | undefined>;
   private closed = false;
 
-  constructor(@Inject(databaseConfig.KEY) config: Pick<DatabaseConfig, 'primaryUrl' | 'replicaUrls'>) {
+  constructor(@Inject(databaseConfig.KEY) config: Pick<DatabaseConfig, 'primaryUrl' | 'replicaUrls'> & Partial<Pick<DatabaseConfig, 'readTimeouts'>>) {
+    const timeouts = config.readTimeouts ?? DEFAULT_READ_TIMEOUTS;
     this.databases = {
-      primary: database('primary', config.primaryUrl),
-      replica: config.replicaUrls[0] ? database('replica', config.replicaUrls[0]) : undefined,
+      primary: database('primary', config.primaryUrl, timeouts),
+      replica: config.replicaUrls[0] ? database('replica', config.replicaUrls[0], timeouts) : undefined,
     };
   }
 

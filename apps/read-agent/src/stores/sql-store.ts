@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { LogPosition } from '@app/domain';
+import type { ReadTimeouts } from '@app/platform';
 import { StoreBreaker } from './store-breaker.js';
 
 export type DatabaseRole = 'replica' | 'primary';
@@ -33,15 +34,19 @@ export class SqlStore {
     readonly role: DatabaseRole,
     readonly name: string,
     url: string,
+    timeouts: ReadTimeouts,
   ) {
     this.breaker = new StoreBreaker(name, isQueryError);
     this.pool = new pg.Pool({
       connectionString: url,
       max: 10,
-      connectionTimeoutMillis: 1_000,
+      connectionTimeoutMillis: timeouts.connectMs,
       idleTimeoutMillis: 30_000,
-      // Bounds a query the breaker has stopped waiting for.
-      statement_timeout: 5_000,
+      // Bound a query the breaker has stopped waiting for, and free its connection: the
+      // server's own bounds, and the client's for a server that stopped answering (frozen).
+      statement_timeout: timeouts.statementMs,
+      lock_timeout: timeouts.lockMs,
+      query_timeout: timeouts.queryMs,
       application_name: 'read-agent',
     });
     const logger = new Logger(`Database ${name}`);

@@ -9,8 +9,8 @@ export class SqlStores implements OnApplicationShutdown {
   readonly primary: SqlStore;
 
   constructor(@Inject(databaseConfig.KEY) config: DatabaseConfig) {
-    this.replicas = config.replicaUrls.map((url, index) => new SqlStore('replica', `replica-${index}`, url));
-    this.primary = new SqlStore('primary', 'primary', config.primaryUrl);
+    this.replicas = config.replicaUrls.map((url, index) => new SqlStore('replica', `replica-${index}`, url, config.readTimeouts));
+    this.primary = new SqlStore('primary', 'primary', config.primaryUrl, config.readTimeouts);
   }
 
   get all(): SqlStore[] {

@@ -11,6 +11,9 @@ export const milliseconds =
   ({ value }: { value: unknown }) =>
     value === undefined || value === '' ? fallback : Number(value);
 
+/** The READ_PG_* defaults. */
+export const DEFAULT_READ_TIMEOUTS: ReadTimeouts = { connectMs: 1_000, statementMs: 2_000, lockMs: 1_000, queryMs: 2_500 };
+
 class DatabaseEnvironment {
   @IsNotEmpty({ message: `is required (${URL_MESSAGE})` })
   @Matches(POSTGRES_URL, { message: URL_MESSAGE })
@@ -49,6 +52,26 @@ class DatabaseEnvironment {
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
   PG_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+  @Transform(milliseconds(DEFAULT_READ_TIMEOUTS.connectMs))
+  @IsInt({ message: MS_MESSAGE })
+  @Min(1, { message: MS_MESSAGE })
+  READ_PG_CONNECT_TIMEOUT_MS = DEFAULT_READ_TIMEOUTS.connectMs;
+
+  @Transform(milliseconds(DEFAULT_READ_TIMEOUTS.statementMs))
+  @IsInt({ message: MS_MESSAGE })
+  @Min(1, { message: MS_MESSAGE })
+  READ_PG_STATEMENT_TIMEOUT_MS = DEFAULT_READ_TIMEOUTS.statementMs;
+
+  @Transform(milliseconds(DEFAULT_READ_TIMEOUTS.lockMs))
+  @IsInt({ message: MS_MESSAGE })
+  @Min(1, { message: MS_MESSAGE })
+  READ_PG_LOCK_TIMEOUT_MS = DEFAULT_READ_TIMEOUTS.lockMs;
+
+  @Transform(milliseconds(DEFAULT_READ_TIMEOUTS.queryMs))
+  @IsInt({ message: MS_MESSAGE })
+  @Min(1, { message: MS_MESSAGE })
+  READ_PG_QUERY_TIMEOUT_MS = DEFAULT_READ_TIMEOUTS.queryMs;
 }
 
 /**
@@ -70,10 +93,19 @@ export interface DatabaseTimeouts {
   idleInTransactionMs: number;
 }
 
+/**
+ * Bounds on every statement of the read agent's pools (replicas and primary). Shorter
+ * than the write side's: another store can answer, and the store's breaker skips one
+ * that is slow (docs/reliability.md).
+ */
+export type ReadTimeouts = Omit<DatabaseTimeouts, 'idleInTransactionMs'>;
+
+
 export interface DatabaseConfig {
   primaryUrl: string;
   replicaUrls: string[];
   timeouts: DatabaseTimeouts;
+  readTimeouts: ReadTimeouts;
 }
 
 export const databaseConfig = registerAs('database', (): DatabaseConfig => {
@@ -87,6 +119,12 @@ export const databaseConfig = registerAs('database', (): DatabaseConfig => {
       lockMs: env.PG_LOCK_TIMEOUT_MS,
       queryMs: env.PG_QUERY_TIMEOUT_MS,
       idleInTransactionMs: env.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    readTimeouts: {
+      connectMs: env.READ_PG_CONNECT_TIMEOUT_MS,
+      statementMs: env.READ_PG_STATEMENT_TIMEOUT_MS,
+      lockMs: env.READ_PG_LOCK_TIMEOUT_MS,
+      queryMs: env.READ_PG_QUERY_TIMEOUT_MS,
     },
   };
 });
