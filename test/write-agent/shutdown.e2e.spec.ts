@@ -31,7 +31,7 @@ describe('SIGTERM under load', () => {
       return { path: '/agents', init: { method: 'POST', headers, body: JSON.stringify({ id, name: `shutdown-${id}`, version: '1' }) } };
     });
     const figures = { requests: run.outcomes.length, outcomes: summarize(run.outcomes), answeredAfterSignal: run.answeredAfterSignal, exitMs: run.exitMs, exitCode: run.exitCode };
-    console.log(`write agent SIGTERM under ${CLIENTS} clients: ${JSON.stringify(figures)}`);
+    console.log(`write agent SIGTERM under ${CLIENTS} clients: ${JSON.stringify(figures)} ${run.failureTimes.join(', ')}`);
     expect(failuresOf(run.outcomes).slice(0, 10), JSON.stringify(figures)).toEqual([]);
     expect(run.exitCode, agent.output().slice(-5).join('\n')).toBe(0);
     const { rows } = await db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM events');

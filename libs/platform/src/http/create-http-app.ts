@@ -11,6 +11,7 @@ import { validationProblem } from '../errors/validation-problem.js';
 import { PinoNestLogger } from '../logging/pino-nest-logger.js';
 import { collectProcessMetrics, requestDurationOf } from '../metrics/http-metrics.js';
 import { BODY_LIMIT_BYTES, registerBodyParsers } from './body-parsers.js';
+import { closeConnectionsWhileDraining } from './draining.js';
 import { BodyShapePipe } from './body-shape.pipe.js';
 import { DirectRoutes, type DirectRoutesOpenApi } from './direct-routes.js';
 import { requestIdOf } from './request-id.js';
@@ -73,6 +74,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   });
   // Security headers and CORS on every answer; a CORS preflight is answered here.
   registerSecurityHeaders(fastify, withSecurityHeaders);
+  closeConnectionsWhileDraining(fastify);
   fastify.addHook('onResponse', (request, reply, done) => {
     requestDurationOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     request.log.info(

@@ -1,27 +1,26 @@
+import net from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { draining } from './draining.js';
 
 /**
  * Listens, then on SIGTERM/SIGINT stops accepting, lets in-flight requests finish,
- * closes the pools (Nest's shutdown hooks) and exits 0. Nest's own enableShutdownHooks
+ * then closes the pools (Nest's shutdown hooks) and exits 0. Nest's own enableShutdownHooks
  * re-raises the signal after closing, which would end the process with 143 instead.
  */
+/** How long a keep-alive connection may stay idle after the signal before it is closed. */
+const IDLE_GRACE_MS = 1_000;
+
 export async function listenUntilTerminated(
   app: NestFastifyApplication,
   logger: Logger,
   address: { port: number; host: string },
 ): Promise<void> {
   let closing = false;
-  // A keep-alive connection whose request was in flight at SIGTERM would stay open after
-  // its answer and hold server.close() until the client's idle timeout: tell it to close.
-  app.getHttpAdapter().getInstance().addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    const reaper = setInterval(() => app.getHttpServer().closeIdleConnections(), 100);
-    reaper.unref();
+    draining.active = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const forceExit = setTimeout(() => {
       logger.error('shutdown took longer than 25 s; exiting');
@@ -29,8 +28,27 @@ export async function listenUntilTerminated(
       process.exit(1);
     }, 25_000);
     forceExit.unref();
-    app
-      .close()
+    // Stop accepting first, before any shutdown hook runs: Nest's close() runs the
+    // modules' destroy hooks before it closes the server, and a connection accepted
+    // meanwhile would be cut. net.Server's close stops listening only; http.Server's
+    // (Node 19+) would also cut every idle keep-alive connection at once, racing a client
+    // that is sending its next request on one. Instead each answer now says
+    // `connection: close`, and only connections still idle after IDLE_GRACE_MS are closed.
+    const server = app.getHttpServer();
+    const allClosed = new Promise<void>((closed) => net.Server.prototype.close.call(server, () => closed()));
+    let reaper: NodeJS.Timeout | undefined;
+    const grace = setTimeout(() => {
+      reaper = setInterval(() => server.closeIdleConnections(), 100);
+      reaper.unref();
+      server.closeIdleConnections();
+    }, IDLE_GRACE_MS);
+    grace.unref();
+    allClosed
+      .then(() => {
+        clearTimeout(grace);
+        clearInterval(reaper);
+        return app.close();
+      })
       .then(() => {
         logger.info('shut down cleanly');
         logger.flush(() => process.exit(0));
