@@ -7,6 +7,7 @@ import { HttpClient, type Answer } from '../support/http-client.js';
 import { waitForLogLine } from '../support/logs.js';
 import { expectProblem } from '../support/problem.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTogether } from '../support/start-together.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
@@ -49,13 +50,14 @@ let stoppingDb: TestDatabase;
 
 // Processes start at the same time: each one loads the whole of Nest.
 beforeAll(async () => {
-  [fx, stoppingDb] = await Promise.all([startWriteAgent('operations'), createTestDatabase('ops_sigterm')]);
+  [fx, stoppingDb] = await startTogether(() => startWriteAgent('operations'), () => createTestDatabase('ops_sigterm'));
   const env = { AUTH_JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_PER_MINUTE: '0' };
-  [limited, withoutRedis, stopping] = await Promise.all([
-    startAgent('write-agent', { ...env, DATABASE_URL: fx.db.primaryUrl, REDIS_URL: inject('redisUrl'), RATE_LIMIT_PER_MINUTE: '5' }),
-    startAgent('write-agent', { ...env, DATABASE_URL: fx.db.primaryUrl, REDIS_URL: `redis://127.0.0.1:${await getFreePort()}`, RATE_LIMIT_PER_MINUTE: '100' }),
-    startAgent('write-agent', { ...env, DATABASE_URL: stoppingDb.primaryUrl, REDIS_URL: inject('redisUrl') }),
-  ]);
+  const closedRedis = `redis://127.0.0.1:${await getFreePort()}`;
+  [limited, withoutRedis, stopping] = await startTogether(
+    () => startAgent('write-agent', { ...env, DATABASE_URL: fx.db.primaryUrl, REDIS_URL: inject('redisUrl'), RATE_LIMIT_PER_MINUTE: '5' }),
+    () => startAgent('write-agent', { ...env, DATABASE_URL: fx.db.primaryUrl, REDIS_URL: closedRedis, RATE_LIMIT_PER_MINUTE: '100' }),
+    () => startAgent('write-agent', { ...env, DATABASE_URL: stoppingDb.primaryUrl, REDIS_URL: inject('redisUrl') }),
+  );
 });
 afterAll(async () => {
   await Promise.all([limited?.stop(), withoutRedis?.stop(), stopping && forceStop(stopping)]);
