@@ -10,6 +10,9 @@ const ENTRY = {
 /** stop(): SIGKILL when SIGTERM has not ended the agent after this long (past its own forced exit at 25 s). */
 export const STOP_TIMEOUT_MS = 30_000;
 
+/** A start on a busy machine (the real-store hooks allow 120 s) may take longer than the library's 30 s default. */
+const READY_TIMEOUT_MS = 60_000;
+
 /** Every agent spawned by this test file and not yet exited (stopAllAgents() ends them). */
 const running = new Set<RunningAgent>();
 
@@ -40,6 +43,7 @@ export async function startAgent(agent: keyof typeof ENTRY, env: Record<string, 
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     onLine: (line) => lines.push(line),
     stopTimeoutMs: STOP_TIMEOUT_MS,
+    readyTimeoutMs: READY_TIMEOUT_MS,
     exitWithParent: true,
     // Tracked from the spawn on: a start that times out in a hook still leaves a handle here.
     onSpawn: (child) => {
