@@ -13,9 +13,12 @@ function realStores(name: string, include: string): TestProjectInlineConfigurati
       include: [include],
       environment: 'node',
       globalSetup: ['test/support/global-setup.ts'],
+      setupFiles: ['test/support/stop-agents.ts'],
       testTimeout: 60_000,
       hookTimeout: 120_000,
       pool: 'forks',
+      // Their timing bounds hold on a machine that is not oversubscribed.
+      maxWorkers: 2,
     },
   };
 }

@@ -52,6 +52,8 @@ describe('two read agents under a randomized concurrent workload', () => {
     // Reads of one's own writes (X-Min-Position) made during the load all showed the write.
     expect(workload.ownReads.stale.slice(0, 10), seed).toEqual([]);
     expect(workload.ownReads.made).toBeGreaterThan(50);
+    // With every store up, each of them is answered: none is 503.
+    expect(workload.ownReads.unavailable, seed).toBe(0);
 
     const caughtUp = await waitForProjections(stack, stack.readers, workload.latest());
     const views = await expectReadersToMatchPrimary(stack, stack.readers);

@@ -87,6 +87,8 @@ describe('a rebuild under load', () => {
     expect(await stack.redisClient.get(GENERATION_KEY)).not.toBe(generation);
     expect(workload.unexpected.slice(0, 10)).toEqual([]);
     expect(workload.ownReads.stale.slice(0, 10), seed()).toEqual([]);
+    // The primary stays up in every scenario here, so no read of one's own write is a 503.
+    expect(workload.ownReads.unavailable, seed()).toBe(0);
     await expectEventLogOfAcceptedCommands(stack.db, workload.accepted);
     const caughtUp = await waitForProjections(stack, stack.readers, workload.latest());
     const checkStarted = Date.now();
@@ -139,6 +141,8 @@ describe('Redis is killed in the middle of a load and comes back empty', () => {
     expect(workload.unexpected.slice(0, 10), seed()).toEqual([]);
     // Reads of one's own writes, during the outage too, all showed the write.
     expect(workload.ownReads.stale.slice(0, 10), seed()).toEqual([]);
+    // The primary stays up in every scenario here, so no read of one's own write is a 503.
+    expect(workload.ownReads.unavailable, seed()).toBe(0);
     // Reads never failed, before, during or after the outage.
     expect(answers.filter((read) => read.status !== 200).slice(0, 10)).toEqual([]);
     const during = answers.filter((read) => read.startedAt >= times.outageFrom && read.startedAt < times.restarting);
@@ -202,6 +206,8 @@ describe('the read agent holding the projector lease is frozen (SIGSTOP), then t
 
     expect(workload.unexpected.slice(0, 10), seed()).toEqual([]);
     expect(workload.ownReads.stale.slice(0, 10), seed()).toEqual([]);
+    // The primary stays up in every scenario here, so no read of one's own write is a 503.
+    expect(workload.ownReads.unavailable, seed()).toBe(0);
     expect(times.takenOver - times.frozen, `lease was ${owner}`).toBeLessThan(LEASE_MS + 1_500);
     await waitForProjections(stack, stack.readers, workload.latest());
     await expectEventLogOfAcceptedCommands(stack.db, workload.accepted);
@@ -239,6 +245,8 @@ describe('the read agent holding the projector lease is killed', () => {
 
     expect(workload.unexpected.slice(0, 10), seed()).toEqual([]);
     expect(workload.ownReads.stale.slice(0, 10), seed()).toEqual([]);
+    // The primary stays up in every scenario here, so no read of one's own write is a 503.
+    expect(workload.ownReads.unavailable, seed()).toBe(0);
     // The lease lasts LEASE_MS without renewal; the survivor retries just after it expires.
     expect(takeover, `lease was ${owner}`).toBeLessThan(LEASE_MS + 1_500);
     const caughtUp = await waitForProjections(stack, [survivor], workload.latest());

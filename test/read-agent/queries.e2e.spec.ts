@@ -342,6 +342,31 @@ describe('ETag and If-None-Match', () => {
     expect(after.headers.get('etag')).not.toBe(etag);
   });
 
+  it('gives a task a new ETag after a write, and answers the old one with 200', async () => {
+    const task = await submitTask(await registerAgent());
+    const before = await read(`/tasks/${task}`);
+    const etag = before.headers.get('etag')!;
+    expect(etag).toBe('"1"');
+    await command('POST', `/tasks/${task}/start`);
+    const after = await read(`/tasks/${task}`, { 'if-none-match': etag });
+    expect([after.status, after.body.status, after.headers.get('etag')]).toEqual([200, 'running', '"2"']);
+  });
+
+  it('gives stats, lists and histories a new ETag after a write that changes them', async () => {
+    const agent = await registerAgent();
+    const task = await submitTask(agent);
+    const paths = ['/stats', `/tasks?agentId=${agent}`, '/agents?status=paused', `/tasks/${task}/history`];
+    const before = await Promise.all(paths.map(async (path) => (await read(path)).headers.get('etag')!));
+    await command('POST', `/tasks/${task}/start`);
+    await command('POST', `/agents/${agent}/pause`);
+    for (const [i, path] of paths.entries()) {
+      const after = await read(path, { 'if-none-match': before[i]! });
+      expect(after.status, path).toBe(200);
+      expect(after.headers.get('etag'), path).toMatch(/^".+"$/);
+      expect(after.headers.get('etag'), path).not.toBe(before[i]);
+    }
+  });
+
   it('tags stats and lists too, and answers 304 for them', async () => {
     for (const path of ['/stats', `/tasks?agentId=${busy}`, '/agents?status=retired', `/tasks/${tasksOf.failed}/history`]) {
       const first = await read(path);

@@ -9,6 +9,7 @@ import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { expectProblem } from '../support/problem.js';
 import { startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
+import { startTogether } from '../support/start-together.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 
 // A cluster of its own (the shared one must keep its replica running): replay on its
@@ -39,14 +40,15 @@ beforeAll(async () => {
   replica = new pg.Pool({ connectionString: urls.replicaUrls[0], max: 4 });
   // Idle connections break when the servers stop at the end; that is expected.
   for (const pool of [primary, replica]) pool.on('error', () => undefined);
-  [writerProcess, reader] = await Promise.all([
-    startAgent('write-agent', { DATABASE_URL: urls.primaryUrl, AUTH_JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_PER_MINUTE: '0' }),
-    startReadAgent({
-      DATABASE_URL: urls.primaryUrl,
-      DATABASE_REPLICA_URLS: urls.replicaUrls.join(','),
-      READ_WAIT_MS: String(READ_WAIT_MS),
-    }),
-  ]);
+  [writerProcess, reader] = await startTogether(
+    () => startAgent('write-agent', { DATABASE_URL: urls.primaryUrl, AUTH_JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_PER_MINUTE: '0' }),
+    () =>
+      startReadAgent({
+        DATABASE_URL: urls.primaryUrl,
+        DATABASE_REPLICA_URLS: urls.replicaUrls.join(','),
+        READ_WAIT_MS: String(READ_WAIT_MS),
+      }),
+  );
   writer = new HttpClient(writerProcess.url, await signToken({ scope: 'commands:write' }));
 }, 120_000);
 

@@ -7,6 +7,15 @@ const ENTRY = {
   'read-agent': 'dist/apps/read-agent/src/main.js',
 } as const;
 
+/** stop(): SIGKILL when SIGTERM has not ended the agent after this long (past its own forced exit at 25 s). */
+export const STOP_TIMEOUT_MS = 30_000;
+
+/** A start on a busy machine (the real-store hooks allow 120 s) may take longer than the library's 30 s default. */
+const READY_TIMEOUT_MS = 60_000;
+
+/** Every agent spawned by this test file and not yet exited (stopAllAgents() ends them). */
+const running = new Set<RunningAgent>();
+
 export interface AgentProcess {
   url: string;
   /** The process id (a read agent's projector lease names it). */
@@ -15,30 +24,51 @@ export interface AgentProcess {
   output(): string[];
   /** JSON log lines written so far. */
   logs(): Array<Record<string, unknown>>;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM (SIGKILL after STOP_TIMEOUT_MS) and resolves with the exit code. */
   stop(): Promise<number | null>;
   /** Sends SIGKILL, as a crash would (no shutdown hooks run), and resolves once it has exited. */
   kill(): Promise<void>;
 }
 
-/** Runs a built agent as a real process (npm test builds first) and waits until ready. */
+/**
+ * Runs a built agent as a real process (npm test builds first) and waits until ready.
+ * It stops itself if this test process dies, and stopAllAgents() ends it if a test forgets.
+ */
 export async function startAgent(agent: keyof typeof ENTRY, env: Record<string, string>): Promise<AgentProcess> {
   const lines: string[] = [];
-  const running: RunningAgent = await startAgentProcess({
+  const started: RunningAgent = await startAgentProcess({
     name: agent,
     entry: ENTRY[agent],
     cwd: ROOT,
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     onLine: (line) => lines.push(line),
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    exitWithParent: true,
+    // Tracked from the spawn on: a start that times out in a hook still leaves a handle here.
+    onSpawn: (child) => {
+      running.add(child);
+      void child.exited.finally(() => running.delete(child));
+    },
   });
   return {
-    url: running.url,
-    pid: running.pid,
+    url: started.url,
+    pid: started.pid,
     output: () => [...lines],
     logs: () => lines.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : [])),
-    stop: () => running.stop(),
-    kill: () => running.kill(),
+    stop: () => started.stop(),
+    kill: () => started.kill(),
   };
+}
+
+/** How many agents of this test file still run. */
+export function runningAgents(): number {
+  return running.size;
+}
+
+/** Stops every agent still running (SIGTERM, then SIGKILL after STOP_TIMEOUT_MS). */
+export async function stopAllAgents(): Promise<void> {
+  await Promise.all([...running].map((agent) => agent.stop()));
 }
 
 /** Runs an agent that is expected to exit by itself (bad environment); returns code and output. */
@@ -46,6 +76,12 @@ export async function runAgentToExit(
   agent: keyof typeof ENTRY,
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const { code, output } = await runNodeProgram({ entry: ENTRY[agent], cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeoutMs: 20_000 });
+  const { code, output } = await runNodeProgram({
+    entry: ENTRY[agent],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    timeoutMs: 20_000,
+    exitWithParent: true,
+  });
   return { code, output };
 }

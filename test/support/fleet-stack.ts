@@ -112,8 +112,11 @@ interface Command {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Answers this command may get besides 2xx (a 5xx, 400, 429... never). */
-  allowed: number[];
+  /**
+   * The refusals this command may get instead of 2xx, by status: the problem codes each
+   * may carry (null: any code). Anything else (a 5xx, 400, 429, a 412 without If-Match...) is unexpected.
+   */
+  refusals: Partial<Record<number, string[] | null>>;
   /** What a 2xx changes in the client's model. */
   onSuccess?: (id: string) => void;
 }
@@ -137,7 +140,10 @@ export class FleetWorkload {
   readonly unexpected: string[] = [];
   accepted = 0;
   issued = 0;
-  /** Reads of one's own write (X-Min-Position) made, and those that did not show it. */
+  /**
+   * Reads of one's own write (X-Min-Position): made, answered 503 (for the suite to assert
+   * on), by source, and those that did not show the write.
+   */
   readonly ownReads = { made: 0, unavailable: 0, bySource: {} as Record<string, number>, stale: [] as string[] };
   /** Query clients for reading one's own writes; `readYourWrites` of the accepted commands are read back. */
   queryClients: HttpClient[] = [];
@@ -201,8 +207,8 @@ export class FleetWorkload {
       const agent = this.agents.get(answer.body.id);
       if (agent) agent.revision = Math.max(agent.revision, answer.body.revision);
       if (this.queryClients.length > 0 && this.chance(this.readYourWrites)) await this.readBack(answer.body);
-    } else if (!command.allowed.includes(answer.status)) {
-      this.unexpected.push(`${command.method} ${command.path} ${JSON.stringify(command.body)} -> ${answer.status} ${JSON.stringify(answer.body)}`);
+    } else if (!refusalAllowed(command, answer.status, answer.body?.type)) {
+      this.unexpected.push(`${command.kind} ${command.method} ${command.path} ${JSON.stringify(command.body)} -> ${answer.status} ${JSON.stringify(answer.body)}`);
     } else if (!/^application\/problem\+json/.test(answer.headers.get('content-type') ?? '')) {
       this.unexpected.push(`${key} is not problem+json`);
     }
@@ -219,7 +225,13 @@ export class FleetWorkload {
     this.ownReads.made += 1;
     const source = String(answer.headers.get('x-data-source'));
     if (answer.status === 503) {
+      // Counted for the suite to judge (none is expected while the primary is up); a 503 must
+      // still be the bounded kind: problem+json with Retry-After.
       this.ownReads.unavailable += 1;
+      const problem = /^application\/problem\+json/.test(answer.headers.get('content-type') ?? '');
+      if (!problem || !/^\d+$/.test(answer.headers.get('retry-after') ?? '')) {
+        this.ownReads.stale.push(`${client.baseUrl}${path} -> 503 without problem+json and Retry-After: ${JSON.stringify(answer.body)}`);
+      }
       return;
     }
     this.ownReads.bySource[source] = (this.ownReads.bySource[source] ?? 0) + 1;
@@ -299,7 +311,8 @@ export class FleetWorkload {
       method: 'POST',
       path: '/agents',
       body: { name, version: `1.${this.int(10)}`, ...config },
-      allowed: [409],
+      // A fresh random name: nothing to refuse.
+      refusals: {},
       onSuccess: (id) => {
         this.agents.set(id, { status: 'active', name, revision: 1 });
         this.agentIds.push(id);
@@ -316,7 +329,7 @@ export class FleetWorkload {
       method: 'POST',
       path: '/agents',
       body: { name, version: '1' },
-      allowed: [409],
+      refusals: { 409: ['agent_name_taken'] },
       onSuccess: (id) => {
         this.agents.set(id, { status: 'active', name, revision: 1 });
         this.agentIds.push(id);
@@ -339,7 +352,8 @@ export class FleetWorkload {
       path: `/agents/${id}`,
       body,
       headers,
-      allowed: [409, 412],
+      // 409 only for a retired agent (a new name is random); 412 only where If-Match was sent.
+      refusals: headers ? { 409: ['agent_invalid_transition'], 412: ['revision_mismatch'] } : { 409: ['agent_invalid_transition'] },
       onSuccess: () => {
         if (typeof body.name === 'string') model.name = body.name;
       },
@@ -352,7 +366,7 @@ export class FleetWorkload {
       kind: action,
       method: 'POST',
       path: `/agents/${id}/${action}`,
-      allowed: [409],
+      refusals: { 409: action === 'retire' ? ['agent_invalid_transition', 'agent_has_open_tasks'] : ['agent_invalid_transition'] },
       onSuccess: () => (this.agents.get(id)!.status = to),
     };
   }
@@ -366,7 +380,7 @@ export class FleetWorkload {
       method: 'POST',
       path: '/tasks',
       body: { agentId, type, ...payload },
-      allowed: [409],
+      refusals: { 409: ['task_agent_not_active'] },
       onSuccess: (id) => {
         this.tasks.set(id, { status: 'pending', agentId });
         this.taskIds.push(id);
@@ -375,7 +389,7 @@ export class FleetWorkload {
   }
 
   private submitToUnknownAgent(): Command {
-    return { kind: 'submit-unknown-agent', method: 'POST', path: '/tasks', body: { agentId: randomUUID(), type: 'crawl.page' }, allowed: [422] };
+    return { kind: 'submit-unknown-agent', method: 'POST', path: '/tasks', body: { agentId: randomUUID(), type: 'crawl.page' }, refusals: { 422: ['task_agent_not_found'] } };
   }
 
   private startTask(): Command {
@@ -384,7 +398,7 @@ export class FleetWorkload {
       kind: 'start',
       method: 'POST',
       path: `/tasks/${id}/start`,
-      allowed: [409],
+      refusals: { 409: ['task_invalid_transition'] },
       onSuccess: () => (this.tasks.get(id)!.status = 'running'),
     };
   }
@@ -396,7 +410,7 @@ export class FleetWorkload {
       method: 'POST',
       path: `/tasks/${id}/${action}`,
       body: body(),
-      allowed: [409],
+      refusals: { 409: ['task_invalid_transition'] },
       onSuccess: () => (this.tasks.get(id)!.status = to),
     };
   }
@@ -408,15 +422,21 @@ export class FleetWorkload {
       method: 'POST',
       path: `/tasks/${id}/cancel`,
       body: this.chance(0.5) ? { reason: 'no longer needed' } : undefined,
-      allowed: [409],
+      refusals: { 409: ['task_invalid_transition'] },
       onSuccess: () => (this.tasks.get(id)!.status = 'cancelled'),
     };
   }
 
   private unknownPath(): Command {
     const path = this.oneOf([`/tasks/${randomUUID()}/start`, `/agents/${randomUUID()}/pause`, `/tasks/${randomUUID()}/cancel`]);
-    return { kind: 'unknown-id', method: 'POST', path, allowed: [404] };
+    return { kind: 'unknown-id', method: 'POST', path, refusals: { 404: null } };
   }
+}
+
+function refusalAllowed(command: Command, status: number, type: unknown): boolean {
+  const codes = command.refusals[status];
+  if (codes === undefined) return false;
+  return codes === null || codes.some((code) => type === `urn:problem:${code}`);
 }
 
 /** Runs `work` on every item, `concurrency` at a time. */

@@ -20,12 +20,18 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'cqrs-test-pg-'));
   const cluster = await startPostgresCluster({ dataDir, replicas: 1 });
   const redis = await startRedisServer();
+  // No fallback to some Redis on the machine: tests flush their databases.
+  if (!redis) {
+    await cluster.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw new Error('redis-server is not on PATH: the real-store tests need a private Redis');
+  }
   project.provide('primaryUrl', cluster.primaryUrl);
   project.provide('replicaUrls', cluster.replicaUrls);
-  project.provide('redisUrl', redis?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  project.provide('redisUrl', redis.url);
 
   return async () => {
-    await redis?.stop();
+    await redis.stop();
     await cluster.stop();
     await rm(dataDir, { recursive: true, force: true });
   };

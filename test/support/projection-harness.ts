@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
 import { positionCovers, parsePositionToken, type LogPosition } from '@app/domain';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
-import { agentFieldsOf, RedisConnection, taskFieldsOf } from '@app/platform';
+import { RedisConnection } from '@app/platform';
 import { EventLogReader } from '../../apps/read-agent/src/event-log/event-log.reader.js';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
 import { Projector } from '../../apps/read-agent/src/projector/projector.js';
@@ -16,27 +16,27 @@ export interface TestRedis {
   url: string;
   /** A plain client for assertions. */
   client: Redis;
-  /** The private server, when redis-server is installed (needed to stop Redis). */
-  server: RedisServer | null;
+  /** The private server (to stop or restart Redis). */
+  server: RedisServer;
   close(): Promise<void>;
 }
 
 /**
- * Projection keys are global (cqrs:...), so each test file gets a Redis of its own: a
- * private redis-server, or else its own database number on the shared one.
+ * Projection keys are global (cqrs:...), so each test file gets a private redis-server;
+ * without one on PATH the tests fail rather than touch a Redis they do not own.
  */
 export async function isolatedRedis(): Promise<TestRedis> {
   const server = await startRedisServer();
-  const url = server?.url ?? `${inject('redisUrl')}/${1 + Math.floor(Math.random() * 15)}`;
-  const client = new Redis(url, { maxRetriesPerRequest: 3 });
+  if (!server) throw new Error('redis-server is not on PATH: these tests need a private Redis of their own');
+  const client = new Redis(server.url, { maxRetriesPerRequest: 3 });
   client.on('error', () => undefined);
   return {
-    url,
+    url: server.url,
     client,
     server,
     close: async () => {
       client.disconnect();
-      await server?.stop();
+      await server.stop();
     },
   };
 }
@@ -142,19 +142,55 @@ export async function viewsInRedis(redis: Redis, generation?: string): Promise<V
   };
 }
 
-/** The same views, computed with SQL from the primary's state tables. */
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/**
+ * The views an agent and a task row stand for (docs/api.md), written out here rather than
+ * taken from the product's row mappers: an oracle must not share the code it checks.
+ */
+function expectedAgentView(row: any, tasks: AgentView['tasks']): AgentView {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    status: row.status,
+    config: row.config,
+    revision: row.revision,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+    tasks,
+  };
+}
+
+function expectedTaskView(row: any): TaskView {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    type: row.type,
+    status: row.status,
+    payload: row.payload,
+    result: row.result,
+    error: row.error,
+    revision: row.revision,
+    createdAt: iso(row.created_at)!,
+    startedAt: iso(row.started_at),
+    completedAt: iso(row.completed_at),
+  };
+}
+
+/** The same views, computed from the primary's state tables. */
 export async function viewsOnPrimary(db: TestDatabase): Promise<Views> {
   const counts = () => ({ pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0, total: 0 });
   const stats: StatsView = { agents: { active: 0, paused: 0, retired: 0, total: 0 }, tasks: counts() };
   const agents: Record<string, AgentView> = {};
   for (const row of (await db.sql.query(`SELECT * FROM agents`)).rows) {
-    agents[row.id] = { ...agentFieldsOf(row), tasks: counts() };
+    agents[row.id] = expectedAgentView(row, counts());
     stats.agents[row.status as 'active'] += 1;
     stats.agents.total += 1;
   }
   const tasks: Record<string, TaskView> = {};
   for (const row of (await db.sql.query(`SELECT * FROM tasks`)).rows) {
-    tasks[row.id] = taskFieldsOf(row);
+    tasks[row.id] = expectedTaskView(row);
     for (const bucket of [agents[row.agent_id].tasks, stats.tasks]) {
       bucket[row.status as 'pending'] += 1;
       bucket.total += 1;

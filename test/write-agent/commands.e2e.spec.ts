@@ -225,9 +225,10 @@ describe('task life cycle', () => {
 
   it('completes without a result, which stays null', async () => {
     const taskId = await submitTask(await registerAgent());
-    await fx.http.post(`/tasks/${taskId}/start`);
-    await fx.http.post(`/tasks/${taskId}/complete`);
-    expect((await taskRow(taskId)).result).toBeNull();
+    expect((await fx.http.post(`/tasks/${taskId}/start`)).status).toBe(200);
+    const completed = await fx.http.post(`/tasks/${taskId}/complete`);
+    expect([completed.status, completed.body.revision, completed.headers.get('etag')]).toEqual([200, 3, '"3"']);
+    expect(await taskRow(taskId)).toMatchObject({ status: 'completed', result: null, revision: 3 });
   });
 
   it('fails a running task with its error text', async () => {
@@ -342,14 +343,22 @@ describe('atomicity', () => {
   });
 
   it('keeps every aggregate revision equal to its number of events, without gaps', async () => {
+    // Some aggregates of its own, so the check has rows to look at when this test runs alone.
+    const agent = await registerAgent();
+    const task = await submitTask(agent);
+    expect((await fx.http.post(`/tasks/${task}/start`)).status).toBe(200);
+    expect((await fx.http.patch(`/agents/${agent}`, { version: 'gap-check' })).status).toBe(200);
     const { rows } = await fx.db.sql.query(`
       SELECT aggregate_id, array_agg(revision ORDER BY revision) AS revisions FROM events GROUP BY aggregate_id`);
+    expect(rows.map((row) => row.aggregate_id)).toEqual(expect.arrayContaining([agent, task]));
     for (const row of rows) {
       expect(row.revisions).toEqual(row.revisions.map((_: number, index: number) => index + 1));
     }
+    // IS DISTINCT FROM: a state row without any event (max() is NULL) counts as a mismatch too.
     const { rows: mismatched } = await fx.db.sql.query(`
       SELECT id FROM (SELECT id, revision FROM agents UNION ALL SELECT id, revision FROM tasks) s
-      WHERE revision <> (SELECT max(revision) FROM events e WHERE e.aggregate_id = s.id)`);
+      WHERE revision IS DISTINCT FROM (SELECT max(revision) FROM events e WHERE e.aggregate_id = s.id)`);
     expect(mismatched).toEqual([]);
   });
+
 });
