@@ -6,6 +6,8 @@ import { StoreBreaker } from './store-breaker.js';
 
 export type DatabaseRole = 'replica' | 'primary';
 
+const POOL_SIZE = 10;
+
 /**
  * A query the database refused as wrong (SQLSTATE class 22 data exception, 42 syntax or
  * access rule): a bug, not an outage. It must not switch the store off, nor be retried on
@@ -39,7 +41,7 @@ export class SqlStore {
     this.breaker = new StoreBreaker(name, isQueryError);
     this.pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: POOL_SIZE,
       connectionTimeoutMillis: timeouts.connectMs,
       idleTimeoutMillis: 30_000,
       // Bound a query the breaker has stopped waiting for, and free its connection: the
@@ -54,7 +56,27 @@ export class SqlStore {
   }
 
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    return this.breaker.call(async () => (await this.pool.query<R>(text, values)).rows);
+    if (this.pool.idleCount > 0 || this.pool.totalCount < POOL_SIZE) {
+      return this.breaker.call(async () => (await this.pool.query<R>(text, values)).rows);
+    }
+    // Every connection is busy: waiting for one is waiting for this agent's own queries,
+    // which says nothing about the database, so the wait (bounded by the connect timeout)
+    // stays outside the breaker. Counted in, a saturated agent on a busy machine opened
+    // the breakers of healthy stores and answered 503.
+    const client = await this.pool.connect();
+    const ignore = () => undefined; // a socket that dies also rejects the query below
+    client.on('error', ignore);
+    let broken: Error | undefined;
+    try {
+      return await this.breaker.call(async () => (await client.query<R>(text, values)).rows);
+    } catch (error) {
+      // A timed-out query may still run on the connection: drop it rather than reuse it.
+      if (!isQueryError(error)) broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
   }
 
   /**

@@ -78,9 +78,6 @@ export class StoreBreaker {
     this.breaker.on('halfOpen', () => breakerState.set({ store }, 1));
     this.breaker.on('close', () => {
       breakerState.set({ store }, 0);
-    const answered = storeAnswers.labels({ store });
-    answered.inc(0);
-    this.breaker.on('success', () => answered.inc());
       logger.log('available again');
     });
   }
