@@ -17,8 +17,6 @@ function realStores(name: string, include: string): TestProjectInlineConfigurati
       testTimeout: 60_000,
       hookTimeout: 120_000,
       pool: 'forks',
-      // Their timing bounds hold on a machine that is not oversubscribed.
-      maxWorkers: 2,
     },
   };
 }
@@ -26,6 +24,9 @@ function realStores(name: string, include: string): TestProjectInlineConfigurati
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
+    // Two files at a time in every tier (a project may not set its own beside another's):
+    // the real-store tests' timing bounds hold on a machine that is not oversubscribed.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

@@ -9,6 +9,15 @@ import type { AgentProcess } from './agent-process.js';
 export interface Outcome {
   status: number; // 0 unless answered
   refused: boolean;
+  /**
+   * Reset and never seen by the agent (no access-log line of its request id): its
+   * connection still sat in the kernel's accept queue, not yet accepted by a busy event
+   * loop, when the listener closed. Like a refusal, not a failure: no request the agent
+   * accepted failed. (A command cut after it was applied would still show: the write
+   * agent's test counts its events.)
+   */
+  neverReached?: boolean;
+  requestId?: string;
   error?: string;
   at: number;
   ms: number;
@@ -55,10 +64,13 @@ export async function sigtermUnderLoad(
 ): Promise<ShutdownRun> {
   const outcomes: Outcome[] = [];
   let signalAt = 0;
+  let sent = 0;
   const loops = Array.from({ length: clients }, async () => {
     for (;;) {
       const { path, init } = request();
-      const outcome = await send(`${agent.url}${path}`, init);
+      const requestId = `shutdown-${sent++}`;
+      const outcome = await send(`${agent.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': requestId } });
+      outcome.requestId = requestId;
       outcomes.push(outcome);
       if (outcome.refused) return;
       if (signalAt && Date.now() - signalAt > 30_000) return;
@@ -69,6 +81,10 @@ export async function sigtermUnderLoad(
   const exitCode = await agent.stop();
   const exitMs = Date.now() - signalAt;
   await Promise.all(loops);
+  const seen = new Set(agent.logs().map((line) => line.requestId));
+  for (const o of outcomes) {
+    if (o.status === 0 && !o.refused && !seen.has(o.requestId)) o.neverReached = true;
+  }
   const failureTimes = failuresOf(outcomes).map((o) => `${o.at - signalAt}+${o.ms} ${o.error ?? o.status}`);
   return { outcomes, exitCode, exitMs, answeredAfterSignal: outcomes.filter((o) => o.status > 0 && o.at + o.ms >= signalAt).length, failureTimes };
 }
@@ -77,11 +93,11 @@ export async function sigtermUnderLoad(
 export function summarize(outcomes: Outcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const o of outcomes) {
-    const key = o.status ? String(o.status) : o.refused ? 'refused' : `error ${o.error}`;
+    const key = o.status ? String(o.status) : o.refused ? 'refused' : o.neverReached ? 'reset before it reached the agent' : `error ${o.error}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
 }
 
 /** Failures: a reset or a non-2xx answer to a request the agent had accepted. */
-export const failuresOf = (outcomes: Outcome[]) => outcomes.filter((o) => !o.refused && (o.status < 200 || o.status > 299));
+export const failuresOf = (outcomes: Outcome[]) => outcomes.filter((o) => !o.refused && !o.neverReached && (o.status < 200 || o.status > 299));

@@ -10,6 +10,8 @@ import { draining } from './draining.js';
  */
 /** How long a keep-alive connection may stay idle after the signal before it is closed. */
 const IDLE_GRACE_MS = 1_000;
+/** How long the listener stays open after the signal, for connections already queued. */
+const ACCEPT_BACKLOG_MS = 50;
 
 export async function listenUntilTerminated(
   app: NestFastifyApplication,
@@ -34,8 +36,12 @@ export async function listenUntilTerminated(
     // (Node 19+) would also cut every idle keep-alive connection at once, racing a client
     // that is sending its next request on one. Instead each answer now says
     // `connection: close`, and only connections still idle after IDLE_GRACE_MS are closed.
+    // The listener closes one poll later: connections the kernel completed before the
+    // signal but that a busy event loop has not accepted yet would be reset with it.
     const server = app.getHttpServer();
-    const allClosed = new Promise<void>((closed) => net.Server.prototype.close.call(server, () => closed()));
+    const allClosed = new Promise<void>((closed) =>
+      setTimeout(() => net.Server.prototype.close.call(server, () => closed()), ACCEPT_BACKLOG_MS),
+    );
     let reaper: NodeJS.Timeout | undefined;
     const grace = setTimeout(() => {
       reaper = setInterval(() => server.closeIdleConnections(), 100);
