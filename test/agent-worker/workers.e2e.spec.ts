@@ -119,6 +119,8 @@ describe('agent workers', () => {
     expect(stats.reduce((sum, s) => sum + s.received, 0)).toBe(published);
     // Each second copy was dropped as a duplicate by the worker that had the first, or lost its claim (409) on another.
     expect(stats.reduce((sum, s) => sum + s.duplicates + s.lost, 0)).toBe(published - 500);
+    // A worker that gets both copies of an event drops the second without asking the write agent.
+    expect(stats.reduce((sum, s) => sum + s.duplicates, 0)).toBeGreaterThan(0);
     for (const s of stats) expect(s.maxInFlight).toBeLessThanOrEqual(concurrency);
     expect(Math.max(...peak)).toBeLessThanOrEqual(concurrency);
     console.log(
