@@ -109,7 +109,12 @@ describe('task deadlines', () => {
     const agentId = await registerAgent();
     const id = await submit(agentId, { timeoutSeconds: 1 });
     await startTask(id);
-    await until(async () => (await reader.http.get(`/tasks/${id}`)).body?.status === 'failed', 15_000, 'failed on the read side');
+    // From the Redis projection: its fold took the TaskSubmitted with a timeout and the system's TaskFailed.
+    const fromRedis = async () => {
+      const answer = await reader.http.get(`/tasks/${id}`);
+      return answer.headers.get('x-data-source') === 'redis' && answer.body?.status === 'failed';
+    };
+    await until(fromRedis, 15_000, 'failed in the Redis view');
     const view = (await reader.http.get(`/tasks/${id}`)).body;
     expect(view).toMatchObject({ id, status: 'failed', error: 'timed out after 1 s', completedAt: expect.any(String) });
     const history = await reader.http.get(`/tasks/${id}/history`);
