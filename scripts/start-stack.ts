@@ -7,10 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { startAgentProcess, startPostgresCluster, startRedisServer, type PostgresCluster, type RedisServer } from '@app/local-stack';
 import { runMigrations } from '../migrations/data-source.js';
+import { startExampleWorker } from './example-worker.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA_DIR = join(ROOT, '.data');
@@ -57,6 +59,22 @@ async function redis(): Promise<string | undefined> {
   return server.url;
 }
 
+const LOCAL_BROKER = { host: '127.0.0.1', port: 5672 };
+
+/** AMQP_URL, else the local broker when one answers; undefined: no relay and no example worker. */
+async function broker(): Promise<string | undefined> {
+  if (process.env.AMQP_URL) return process.env.AMQP_URL;
+  const answers = await new Promise<boolean>((done) => {
+    const socket = connect(LOCAL_BROKER);
+    socket.setTimeout(1_000, () => (socket.destroy(), done(false)));
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('error', () => done(false));
+  });
+  if (answers) return `amqp://guest:guest@${LOCAL_BROKER.host}:${LOCAL_BROKER.port}`;
+  say(`no AMQP_URL and no broker on ${LOCAL_BROKER.host}:${LOCAL_BROKER.port}: no event relay and no example worker`);
+  return undefined;
+}
+
 /** One built agent, its output appended to .data/logs/<name>.log and its stderr echoed here too. */
 async function startAgent(name: string, entry: string, port: string, host: string, env: Record<string, string | undefined>): Promise<void> {
   await startAgentProcess({
@@ -101,6 +119,7 @@ async function main(): Promise<void> {
 
   const { primaryUrl, replicaUrls } = await databases();
   const redisUrl = await redis();
+  const amqpUrl = await broker();
   const applied = await runMigrations(primaryUrl);
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
 
@@ -112,7 +131,7 @@ async function main(): Promise<void> {
   const writeUrl = `http://${host}:${writePort}`;
   const readUrl = `http://${host}:${readPort}`;
   await Promise.all([
-    startAgent('write-agent', 'dist/apps/write-agent/src/main.js', writePort, host, common),
+    startAgent('write-agent', 'dist/apps/write-agent/src/main.js', writePort, host, { ...common, AMQP_URL: amqpUrl }),
     startAgent('read-agent', 'dist/apps/read-agent/src/main.js', readPort, host, {
       ...common,
       DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS ?? replicaUrls.join(','),
@@ -127,12 +146,18 @@ async function main(): Promise<void> {
     .setExpirationTime('30d')
     .sign(new TextEncoder().encode(secret));
 
+  if (amqpUrl) {
+    const fleet = startExampleWorker({ writeUrl, readUrl, token, amqpUrl, log: (line) => console.log(`[example-worker] ${line}`) });
+    stoppers.unshift(() => fleet.stop());
+  }
+
   console.log(`
   write agent   ${writeUrl}      docs ${writeUrl}/docs
   read agent    ${readUrl}      docs ${readUrl}/docs
   PostgreSQL    ${primaryUrl} (primary)
                 ${replicaUrls.join(', ') || '(no replica)'}
   Redis         ${redisUrl ?? '(none)'}
+  RabbitMQ      ${amqpUrl ? `${amqpUrl.replace(/\/\/[^@]*@/, '//')} (example worker completes echo tasks)` : '(none)'}
   logs          .data/logs/
 
   token (commands:write queries:read, 30 days):

@@ -23,6 +23,9 @@ import { CompleteTaskHandler } from './tasks/complete-task/complete-task.handler
 import { FailTaskHandler } from './tasks/fail-task/fail-task.handler.js';
 import { StartTaskHandler } from './tasks/start-task/start-task.handler.js';
 import { SubmitTaskHandler } from './tasks/submit-task/submit-task.handler.js';
+import { OverdueTasks } from './tasks/task-deadlines/overdue-tasks.js';
+import { TaskDeadlines } from './tasks/task-deadlines/task-deadlines.js';
+import { taskDeadlinesConfig } from './config/task-deadlines.config.js';
 import { TasksController } from './tasks/tasks.controller.js';
 
 const commandHandlers = [
@@ -75,6 +78,9 @@ const commandHandlers = [
     LogHead,
     IdempotencyKeys,
     AppendedEvents,
+    { provide: taskDeadlinesConfig.KEY, useFactory: taskDeadlinesConfig },
+    OverdueTasks,
+    TaskDeadlines,
   ],
 })
 export class WriteAgentModule {}

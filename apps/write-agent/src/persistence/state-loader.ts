@@ -6,7 +6,7 @@ import { agentStateOf, taskStateOf, type AgentRow, type TaskRow } from './state-
 
 const AGENT_COLUMNS = 'id, name, version, status, config, revision, created_at, updated_at';
 const TASK_COLUMNS = `id, agent_id, type, status, payload, result, error, revision,
-              created_at, updated_at, started_at, completed_at`;
+              created_at, updated_at, started_at, completed_at, timeout_seconds, deadline_at`;
 /** Served by the partial index tasks_open_agent_idx (migrations/1764979200000-open-tasks-index.ts). */
 const OPEN_TASKS = `SELECT count(*)::int FROM tasks WHERE agent_id = $1 AND status IN ('pending', 'running')`;
 

@@ -9,6 +9,8 @@ export interface AgentRow extends AgentColumns {
 /** A row of `tasks` as the state loader selects it. */
 export interface TaskRow extends TaskColumns {
   updated_at: Date;
+  timeout_seconds: number | null;
+  deadline_at: Date | null;
 }
 
 export function agentStateOf(row: AgentRow): AgentState {
@@ -16,5 +18,10 @@ export function agentStateOf(row: AgentRow): AgentState {
 }
 
 export function taskStateOf(row: TaskRow): TaskState {
-  return { ...taskFieldsOf(row), updatedAt: row.updated_at.toISOString() };
+  return {
+    ...taskFieldsOf(row),
+    updatedAt: row.updated_at.toISOString(),
+    timeoutSeconds: row.timeout_seconds,
+    deadlineAt: row.deadline_at?.toISOString() ?? null,
+  };
 }

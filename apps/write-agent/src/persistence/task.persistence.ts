@@ -13,19 +13,19 @@ export const taskPersistence: AggregatePersistence<TaskState, TaskEvent> = {
     ctes: `agent AS (
       SELECT id FROM agents WHERE id = $2 AND status = 'active' FOR SHARE),
     state AS (
-      INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at)
-      SELECT $1, agent.id, $3, $4, $5::jsonb, $6, $7, $7 FROM agent RETURNING id)`,
-    params: [after.id, after.agentId, after.type, after.status, JSON.stringify(after.payload), after.revision, after.createdAt],
+      INSERT INTO tasks (id, agent_id, type, status, payload, revision, created_at, updated_at, timeout_seconds)
+      SELECT $1, agent.id, $3, $4, $5::jsonb, $6, $7, $7, $8::int FROM agent RETURNING id)`,
+    params: [after.id, after.agentId, after.type, after.status, JSON.stringify(after.payload), after.revision, after.createdAt, after.timeoutSeconds],
   }),
 
   update: (before, after) => ({
     ctes: `state AS (
       UPDATE tasks SET status = $2, result = $3::jsonb, error = $4, revision = $5,
-        updated_at = $6, started_at = $7, completed_at = $8
+        updated_at = $6, started_at = $7, completed_at = $8, deadline_at = $10
       WHERE id = $1 AND revision = $9 RETURNING id)`,
     params: [
       after.id, after.status, after.result === null ? null : JSON.stringify(after.result), after.error,
-      after.revision, after.updatedAt, after.startedAt, after.completedAt, before.revision,
+      after.revision, after.updatedAt, after.startedAt, after.completedAt, before.revision, after.deadlineAt,
     ],
   }),
 

@@ -28,7 +28,7 @@ export class TasksController {
   @CreateCommand(SubmitTaskCommand, 'submit a task to an active agent (status pending)')
   submit(@Body() body: SubmitTaskDto, @CommandCtx() context: CommandContext) {
     const id = body.id ?? randomUUID();
-    return this.commandBus.execute(new SubmitTaskCommand(id, body.agentId, body.type, body.payload ?? {}, context));
+    return this.commandBus.execute(new SubmitTaskCommand(id, body.agentId, body.type, body.payload ?? {}, body.timeoutSeconds ?? null, context));
   }
 
   @PostCommand(':id/start', StartTaskCommand, 'pending -> running')

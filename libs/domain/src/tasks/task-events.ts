@@ -1,6 +1,7 @@
 import type { DomainEvent, JsonObject } from '../shared/domain-event.js';
 
-export type TaskSubmitted = DomainEvent<'TaskSubmitted', { agentId: string; type: string; payload: JsonObject }>;
+/** `timeoutSeconds` is present only when the submission set a deadline. */
+export type TaskSubmitted = DomainEvent<'TaskSubmitted', { agentId: string; type: string; payload: JsonObject; timeoutSeconds?: number }>;
 export type TaskStarted = DomainEvent<'TaskStarted', { agentId: string }>;
 export type TaskCompleted = DomainEvent<'TaskCompleted', { agentId: string; result: JsonObject | null }>;
 export type TaskFailed = DomainEvent<'TaskFailed', { agentId: string; error: string }>;

@@ -19,4 +19,14 @@ export interface TaskState {
   readonly updatedAt: string;
   readonly startedAt: string | null;
   readonly completedAt: string | null;
+  /** From the submission; null: the task may run for ever. */
+  readonly timeoutSeconds: number | null;
+  /** startedAt + timeoutSeconds once the task started with a timeout; the write side only. */
+  readonly deadlineAt: string | null;
 }
+
+/** The fields of a task that the read side's views show (TaskState without write-side fields). */
+export type TaskViewFields = Omit<TaskState, 'updatedAt' | 'timeoutSeconds' | 'deadlineAt'>;
+
+/** The longest timeout a task may ask for: one day. */
+export const MAX_TASK_TIMEOUT_SECONDS = 86_400;

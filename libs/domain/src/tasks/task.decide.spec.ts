@@ -46,7 +46,7 @@ const histories: Record<Status, TaskEvent[]> = {
 };
 
 const commands = {
-  SubmitTask: { type: 'SubmitTask', id: TASK_ID, agentId: AGENT_ID, taskType: 'crawl.site', payload: { depth: 1 } },
+  SubmitTask: { type: 'SubmitTask', id: TASK_ID, agentId: AGENT_ID, taskType: 'crawl.site', payload: { depth: 1 }, timeoutSeconds: null },
   StartTask: { type: 'StartTask', id: TASK_ID },
   CompleteTask: { type: 'CompleteTask', id: TASK_ID, result: { pages: 7 } },
   FailTask: { type: 'FailTask', id: TASK_ID, error: 'robots.txt forbids it' },
@@ -130,6 +130,12 @@ describe('decideTask', () => {
     given(histories.pending)
       .when({ type: 'CancelTask', id: TASK_ID, reason: null })
       .then([emitted(2, { type: 'TaskCancelled', data: { agentId: AGENT_ID, reason: null } })]);
+  });
+
+  it('keeps a timeout in the submission event, and leaves it out of one without', () => {
+    given(histories.absent)
+      .when({ ...commands.SubmitTask, timeoutSeconds: 30 })
+      .then([emitted(1, { type: 'TaskSubmitted', data: { agentId: AGENT_ID, type: 'crawl.site', payload: { depth: 1 }, timeoutSeconds: 30 } })]);
   });
 
   it('records a null result when a task is completed without one', () => {

@@ -50,10 +50,9 @@ export function decideTask(command: TaskCommand, state: TaskState | null, contex
     const agent = context.agent;
     if (!agent) throw taskAgentNotFound(command.agentId);
     if (!agentAcceptsTasks(agent)) throw taskAgentNotActive(agent.id, agent.status);
-    const { id, agentId, taskType, payload } = command;
-    return [
-      { type: 'TaskSubmitted', aggregateType: 'task', aggregateId: id, revision: 1, occurredAt, data: { agentId, type: taskType, payload } },
-    ];
+    const { id, agentId, taskType, payload, timeoutSeconds } = command;
+    const data = { agentId, type: taskType, payload, ...(timeoutSeconds === null ? {} : { timeoutSeconds }) };
+    return [{ type: 'TaskSubmitted', aggregateType: 'task', aggregateId: id, revision: 1, occurredAt, data }];
   }
 
   if (!state) throw taskNotFound(command.id);

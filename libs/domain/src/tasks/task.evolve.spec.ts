@@ -26,6 +26,8 @@ const pendingTask: TaskState = {
   updatedAt: minute(0),
   startedAt: null,
   completedAt: null,
+  timeoutSeconds: null,
+  deadlineAt: null,
 };
 
 describe('evolveTask', () => {
@@ -41,6 +43,20 @@ describe('evolveTask', () => {
       updatedAt: minute(1),
       startedAt: minute(1),
     });
+  });
+
+  it('sets the deadline when a task with a timeout starts: startedAt + timeoutSeconds', () => {
+    const withTimeout = { ...submitted, data: { ...submitted.data, timeoutSeconds: 90 } };
+    expect(fold(task(withTimeout))).toStrictEqual({ ...pendingTask, timeoutSeconds: 90 });
+    expect(fold(task(withTimeout, started))).toMatchObject({
+      status: 'running',
+      timeoutSeconds: 90,
+      deadlineAt: new Date(Date.parse(minute(1)) + 90_000).toISOString(),
+    });
+  });
+
+  it('gives a task without a timeout no deadline', () => {
+    expect(fold(task(submitted, started))).toMatchObject({ timeoutSeconds: null, deadlineAt: null });
   });
 
   it.each([

@@ -1,8 +1,8 @@
 import type { TaskEvent, TaskSubmitted } from './task-events.js';
-import type { TaskState } from './task-state.js';
+import type { TaskState, TaskViewFields } from './task-state.js';
 
-/** A task as its TaskSubmitted event creates it (without `updatedAt`, which views leave out). */
-export function submittedTask(event: TaskSubmitted): Omit<TaskState, 'updatedAt'> {
+/** A task as its TaskSubmitted event creates it, in the fields views show. */
+export function submittedTask(event: TaskSubmitted): TaskViewFields {
   return {
     id: event.aggregateId,
     agentId: event.data.agentId,
@@ -36,7 +36,16 @@ export function taskChangeOf(event: Exclude<TaskEvent, TaskSubmitted>): TaskChan
 
 /** Folds one event into the task's state. Pure: the same inputs give the same state. */
 export function evolveTask(state: TaskState | null, event: TaskEvent): TaskState {
-  if (event.type === 'TaskSubmitted') return { ...submittedTask(event), updatedAt: event.occurredAt };
+  if (event.type === 'TaskSubmitted') {
+    const timeoutSeconds = event.data.timeoutSeconds ?? null;
+    return { ...submittedTask(event), updatedAt: event.occurredAt, timeoutSeconds, deadlineAt: null };
+  }
   if (!state) throw new Error(`${event.type} cannot apply to a task that was never submitted`);
-  return { ...state, ...taskChangeOf(event), revision: event.revision, updatedAt: event.occurredAt };
+  const next = { ...state, ...taskChangeOf(event), revision: event.revision, updatedAt: event.occurredAt };
+  return event.type === 'TaskStarted' ? { ...next, deadlineAt: deadlineOf(event.occurredAt, state.timeoutSeconds) } : next;
+}
+
+/** When a task started at `startedAt` with this timeout times out; null without one. */
+export function deadlineOf(startedAt: string, timeoutSeconds: number | null): string | null {
+  return timeoutSeconds === null ? null : new Date(Date.parse(startedAt) + timeoutSeconds * 1000).toISOString();
 }

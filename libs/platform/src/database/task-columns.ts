@@ -1,4 +1,4 @@
-import type { JsonObject, TaskState, TaskStatus } from '@app/domain';
+import type { JsonObject, TaskStatus, TaskViewFields } from '@app/domain';
 
 /** The columns of `tasks` that both agents select, as node-postgres returns them. */
 export interface TaskColumns {
@@ -16,7 +16,7 @@ export interface TaskColumns {
 }
 
 /** Those columns as the API and the domain name them, timestamps in ISO 8601. */
-export function taskFieldsOf(row: TaskColumns): Omit<TaskState, 'updatedAt'> {
+export function taskFieldsOf(row: TaskColumns): TaskViewFields {
   return {
     id: row.id,
     agentId: row.agent_id,

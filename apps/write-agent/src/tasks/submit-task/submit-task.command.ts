@@ -12,6 +12,7 @@ export class SubmitTaskCommand extends Command<CommandResult> implements SubmitT
     readonly agentId: string,
     readonly taskType: string,
     readonly payload: JsonObject,
+    readonly timeoutSeconds: number | null,
     readonly context: CommandContext,
   ) {
     super();

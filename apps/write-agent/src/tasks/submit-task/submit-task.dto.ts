@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
+import { IsInt, Matches, Max, Min } from 'class-validator';
 import { IsPlainObject, RawJsonField, JsLength, LowerCaseUuid, Optional } from '@app/platform';
-import type { JsonObject } from '@app/domain';
+import { MAX_TASK_TIMEOUT_SECONDS, type JsonObject } from '@app/domain';
 
 export class SubmitTaskDto {
   @ApiProperty({ format: 'uuid' })
@@ -18,6 +18,18 @@ export class SubmitTaskDto {
   @RawJsonField()
   @IsPlainObject()
   payload?: JsonObject;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TASK_TIMEOUT_SECONDS,
+    description: 'Seconds the task may run once started; past that the write agent fails it (`timed out after N s`). Absent: no deadline',
+  })
+  @Optional()
+  @IsInt({ message: `timeoutSeconds must be a whole number of seconds (1..${MAX_TASK_TIMEOUT_SECONDS})` })
+  @Min(1, { message: `timeoutSeconds must be a whole number of seconds (1..${MAX_TASK_TIMEOUT_SECONDS})` })
+  @Max(MAX_TASK_TIMEOUT_SECONDS, { message: `timeoutSeconds must be a whole number of seconds (1..${MAX_TASK_TIMEOUT_SECONDS})` })
+  timeoutSeconds?: number;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Client-chosen id; generated when absent' })
   @Optional()
