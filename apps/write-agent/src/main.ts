@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { runAgent } from '@app/platform';
+import { relayConfig } from './relay/relay.config.js';
 
 runAgent({
   name: 'write-agent',
   title: 'Write agent',
   description: 'Commands for agents and tasks. Every command is one PostgreSQL transaction on the primary.',
   defaultPort: 3000,
+  configs: [relayConfig],
   loadModule: async () => (await import('./write-agent.module.js')).WriteAgentModule,
 });
