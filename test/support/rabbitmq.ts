@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,6 @@ import { getFreePort } from '@app/local-stack';
 import { until } from './projection-harness.js';
 
 const run = promisify(execFile);
-const CTL = '/usr/lib/rabbitmq/bin/rabbitmqctl';
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
 /** rabbitmqctl of the machine's node (rabbit@localhost), whatever our environment says. */
@@ -38,8 +37,8 @@ export async function createVhost(prefix: string): Promise<Vhost> {
 
 export interface PrivateBroker {
   url: string;
-  /** Stops the node (rabbitmqctl stop) and starts it again on the same port and data. */
-  restart(): Promise<{ downMs: number }>;
+  /** Stops the node gracefully and starts it again on the same port and data. */
+  restart(): Promise<{ downMs: number; stopMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -75,16 +74,31 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   };
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
-  const ctl = (...args: string[]) => run(CTL, ['-n', node, ...args], { env, timeout: 60_000 });
   const start = async () => {
     child = spawn(SERVER, [], { env, stdio: 'ignore' });
     await until('the private broker to accept connections', () => answers(url), 60_000);
   };
+  // SIGTERM to the Erlang VM is RabbitMQ's graceful stop, and needs no CLI VM booted. The
+  // VM alone is signalled: the start script, signalled too, would run a stop of its own
+  // and exit before the VM has, and a node started then would find its name in use.
   const stop = async () => {
     if (!child) return;
-    const exited = new Promise((done) => child!.once('exit', done));
-    await ctl('stop').catch(() => child!.kill('SIGKILL'));
+    const running = child;
+    const exited = new Promise((done) => running.once('exit', done));
+    const vm = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0'));
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        if (vm > 0) process.kill(vm, name);
+        else running.kill(name);
+      } catch {
+        // already gone
+      }
+    };
+    signal('SIGTERM');
+    const killer = setTimeout(() => signal('SIGKILL'), 30_000);
     await exited;
+    await until('the broker VM to exit', () => vm === 0 || !alive(vm), 30_000);
+    clearTimeout(killer);
     child = undefined;
   };
   await start();
@@ -93,8 +107,9 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
     restart: async () => {
       const at = Date.now();
       await stop();
+      const stopMs = Date.now() - at;
       await start();
-      return { downMs: Date.now() - at };
+      return { downMs: Date.now() - at, stopMs };
     },
     stop: async () => {
       await stop();
@@ -103,11 +118,22 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function answers(url: string): Promise<boolean> {
   const connection = new Connection({ url, connectionTimeout: 1_000, retryLow: 100, retryHigh: 200 });
   connection.on('error', () => undefined);
   try {
-    await connection.onConnect(1_500);
+    // Without disableAutoClose, a timed-out onConnect closes the connection itself and a
+    // later close() never settles.
+    await connection.onConnect(1_500, true);
     return true;
   } catch {
     return false;

@@ -6,6 +6,7 @@ import { declareExchange, declareWorkQueue, deleteWorkQueue } from './relay-topo
 
 /** How long a publish waits for a (re)connection before the batch counts as failed and is retried. */
 const ACQUIRE_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 2_000;
 
 export interface PublishOutcome {
   /** The events confirmed by the broker, from the first of the batch on without a gap. */
@@ -71,11 +72,19 @@ export class RelayPublisher {
     return { confirmed, error };
   }
 
+  /** Closes the channel and the connection; a broker that does not answer gets CLOSE_TIMEOUT_MS. */
   async close(): Promise<void> {
     const channel = this.channel;
     this.channel = null;
-    await channel?.then((open) => open.close()).catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
+    const closing = (async () => {
+      await channel?.then((open) => open.close()).catch(() => undefined);
+      await this.connection.close().catch(() => undefined);
+    })();
+    const timedOut = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((done) => setTimeout(() => done(true), CLOSE_TIMEOUT_MS).unref()),
+    ]);
+    if (timedOut) this.connection.unsafeDestroy();
   }
 
   /** A queue that stays behind (broker gone meanwhile) holds only ended tasks; the next retirement tries no more. */
