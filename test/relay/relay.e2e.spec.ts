@@ -59,7 +59,8 @@ describe('the relay publishes the event log to RabbitMQ', () => {
     const figures = await expectEveryEventPublished(fx.db, consumer.received);
     console.log(
       `relay contract (seed ${workload.seed}): ${workload.issued} commands (${JSON.stringify(workload.byStatus)}) in ${Date.now() - started - waitedMs} ms; ` +
-        `${figures.events} events, ${figures.messages} messages, ${figures.duplicates} duplicates; the last arrived ${waitedMs} ms after the last answer`,
+        `${figures.events} events, ${figures.messages} messages, ${figures.duplicates} duplicates; the last arrived ${waitedMs} ms after the last answer; ` +
+        `occurredAt to delivery ${JSON.stringify(figures.latencyMs)} ms`,
     );
     expect(figures.events).toBe(workload.accepted);
 

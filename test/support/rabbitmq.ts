@@ -153,6 +153,8 @@ export interface Received {
   headers: Record<string, unknown>;
   body: Record<string, unknown>;
   redelivered: boolean;
+  /** Epoch ms when the consumer got it. */
+  receivedAt: number;
 }
 
 export interface EventConsumer {
@@ -203,5 +205,6 @@ export function toReceived(message: AsyncMessage): Received {
     headers: message.headers ?? {},
     body: JSON.parse(text) as Record<string, unknown>,
     redelivered: message.redelivered,
+    receivedAt: Date.now(),
   };
 }

@@ -28,7 +28,7 @@ export async function logOf(db: TestDatabase): Promise<LogRow[]> {
 }
 
 /** The message docs/api.md ("Events on RabbitMQ") says an event becomes, written out from the row. */
-export function expectedMessage(row: LogRow): Omit<Received, 'redelivered'> {
+export function expectedMessage(row: LogRow): Omit<Received, 'redelivered' | 'receivedAt'> {
   const position = `${row.tx}.${row.pos}`;
   return {
     routingKey: `${row.aggregate_type}.${row.type}.${row.agent_id}`,
@@ -60,6 +60,8 @@ export interface DeliveryFigures {
   events: number;
   messages: number;
   duplicates: number;
+  /** From the event's occurredAt (taken just before its commit) to its first delivery: p50, p99, max in ms. */
+  latencyMs: { p50: number; p99: number; max: number };
 }
 
 /** Waits until the consumer has a message for every event of the log. */
@@ -91,7 +93,7 @@ export async function expectEveryEventPublished(db: TestDatabase, received: Rece
 
   const wrong: string[] = [];
   for (const row of log) {
-    const { redelivered: _, ...got } = firsts.get(`${row.aggregate_id}:${row.revision}`)!;
+    const { redelivered: _, receivedAt: __, ...got } = firsts.get(`${row.aggregate_id}:${row.revision}`)!;
     const want = expectedMessage(row);
     if (JSON.stringify(sorted(got)) !== JSON.stringify(sorted(want))) wrong.push(`got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`);
   }
@@ -109,7 +111,14 @@ export async function expectEveryEventPublished(db: TestDatabase, received: Rece
     lastRevision.set(aggregate, revision);
   }
   expect(disorder.slice(0, 5), 'aggregates whose messages arrived out of revision order').toEqual([]);
-  return { events: log.length, messages: received.length, duplicates: received.length - firsts.size };
+  const latencies = [...firsts.values()].map((message) => message.receivedAt - Date.parse(String(message.body.occurredAt))).sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    events: log.length,
+    messages: received.length,
+    duplicates: received.length - firsts.size,
+    latencyMs: { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? 0 },
+  };
 }
 
 /** The same value with object keys sorted, so that key order is no difference. */
