@@ -123,9 +123,11 @@ describe('without a broker', () => {
   it('runs no relay when AMQP_URL is unset, and says so once at start-up', async () => {
     const fx = await startWriteAgent('relay_unset');
     try {
-      const lines = fx.agent.output().filter((line) => line.includes('AMQP_URL is not set'));
-      expect(lines).toHaveLength(1);
+      const startupLines = () => fx.agent.output().filter((line) => line.includes('AMQP_URL is not set'));
+      // Log lines reach us asynchronously, possibly after readiness.
+      await until('the start-up line without a relay', () => startupLines().length > 0, 5_000);
       expect((await fx.http.post('/agents', { name: 'no-relay', version: '1' })).status).toBe(201);
+      expect(startupLines()).toHaveLength(1);
       expect(await relayDetail(fx)).toEqual({ status: 200, relay: { status: 'up', state: 'disabled', holder: false, broker: 'not configured' } });
     } finally {
       await fx.stop();

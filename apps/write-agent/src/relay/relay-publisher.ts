@@ -7,6 +7,18 @@ import { declareExchange, declareWorkQueue, deleteWorkQueue } from './relay-topo
 /** How long a publish waits for a (re)connection before the batch counts as failed and is retried. */
 const ACQUIRE_TIMEOUT_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * The longest a batch's declarations and confirms may take. A broker can accept a
+ * connection and then not answer (a quorum queue still recovering after a crash): the
+ * batch then counts as not confirmed and goes out again on a new channel.
+ */
+const BATCH_TIMEOUT_MS = 10_000;
+
+class BatchTimeout extends Error {
+  constructor() {
+    super(`no confirm within ${BATCH_TIMEOUT_MS} ms`);
+  }
+}
 
 export interface PublishOutcome {
   /** The events confirmed by the broker, from the first of the batch on without a gap. */
@@ -53,17 +65,23 @@ export class RelayPublisher {
    * after their confirms, the queues of agents retired in the confirmed part.
    */
   async publish(events: LoggedEvent[], messages: RelayMessage[]): Promise<PublishOutcome> {
+    const deadline = new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => reject(new BatchTimeout()), BATCH_TIMEOUT_MS);
+      timer.unref();
+    });
+    deadline.catch(() => undefined);
+    const bounded = <T>(step: Promise<T>) => Promise.race([step, deadline]);
     let channel: Channel;
     try {
-      channel = await this.open();
+      channel = await bounded(this.open());
       for (const event of events) {
-        if (event.type === 'AgentRegistered') await declareWorkQueue(channel, event.aggregateId);
+        if (event.type === 'AgentRegistered') await bounded(declareWorkQueue(channel, event.aggregateId));
       }
     } catch (error) {
       this.discard();
       return { confirmed: 0, error: error as Error };
     }
-    const results = await Promise.allSettled(messages.map((message) => channel.basicPublish(message.envelope, message.body)));
+    const results = await Promise.allSettled(messages.map((message) => bounded(channel.basicPublish(message.envelope, message.body))));
     const firstFailure = results.findIndex((result) => result.status === 'rejected');
     const confirmed = firstFailure === -1 ? results.length : firstFailure;
     if (firstFailure !== -1) this.discard();
