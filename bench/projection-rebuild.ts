@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { createDatabase, startPostgresCluster, startRedisServer } from '@app/local-stack';
-import { EventLogReader } from '../apps/read-agent/src/event-log/event-log.reader.js';
 import { EventLogSource } from '../apps/read-agent/src/event-log/event-log.source.js';
+import { projectorLogReader } from '../apps/read-agent/src/event-log/projector-log-reader.js';
 import { ProjectionRebuild } from '../apps/read-agent/src/rebuild/projection-rebuild.js';
 import { runMigrations } from '../migrations/data-source.js';
 import { writeSyntheticLog } from './lib/synthetic-log.js';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     await cluster.waitForReplication();
     for (const run of [1, 2]) {
       const cpu = process.cpuUsage();
-      const result = await new ProjectionRebuild(redis, new EventLogReader(source), {
+      const result = await new ProjectionRebuild(redis, projectorLogReader(source), {
         leaseMs: 3_000,
         report: (line) => console.log(`  ${line}`),
       }).run();

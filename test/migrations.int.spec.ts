@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '@app/local-stack';
 import { runMigrations } from '../migrations/data-source.js';
 
-const ALL = ['InitialSchema1764115200000', 'OpenTasksIndex1764979200000', 'TaskDeadlines1765100000000'];
+const ALL = ['InitialSchema1764115200000', 'OpenTasksIndex1764979200000', 'RelayLease1765000000000', 'TaskDeadlines1765100000000'];
 
 /** A new, empty database on the primary (replicas are not needed here). */
 async function emptyDatabase(prefix: string): Promise<string> {

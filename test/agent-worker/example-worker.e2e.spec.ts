@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startExampleWorker } from '../../scripts/example-worker.js';
-import { createVhost, type TestVhost } from '../support/rabbitmq.js';
+import { createVhost, type Vhost } from '../support/rabbitmq.js';
 import { startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
 import { SubmittedEvents } from '../support/submitted-events.js';
 import { signToken } from '../support/tokens.js';
@@ -8,7 +8,7 @@ import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-
 
 let fx: WriteAgentFixture;
 let reader: ReadAgentFixture;
-let vhost: TestVhost;
+let vhost: Vhost;
 let relay: SubmittedEvents;
 
 beforeAll(async () => {
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await relay?.close();
-  await vhost?.delete();
+  await vhost?.remove();
   await reader?.stop();
   await fx?.stop();
 });

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker, type Worker, type WorkerOptions, type WorkerTask } from '@app/agent-worker';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { createVhost, type TestVhost } from '../support/rabbitmq.js';
+import { createVhost, type Vhost } from '../support/rabbitmq.js';
 import { SubmittedEvents } from '../support/submitted-events.js';
 import { signToken } from '../support/tokens.js';
 import { startWriteAgent, type WriteAgentFixture } from '../support/write-agent-fixture.js';
 
 let fx: WriteAgentFixture;
-let vhost: TestVhost;
+let vhost: Vhost;
 let relay: SubmittedEvents;
 let token: string;
 const workers: Worker[] = [];
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.stop()));
   await relay?.close();
-  await vhost?.delete();
+  await vhost?.remove();
   await fx?.stop();
 });
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '@app/local-stack';
-import { EventLogReader, LOG_START } from '../../apps/read-agent/src/event-log/event-log.reader.js';
+import { LOG_START, type EventLogReader, type LoggedEvent } from '@app/event-log';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
-import type { LoggedEvent } from '../../apps/read-agent/src/event-log/logged-event.js';
+import { projectorLogReader } from '../../apps/read-agent/src/event-log/projector-log-reader.js';
 import { logReads } from '../../apps/read-agent/src/event-log/log-reads.metric.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -13,7 +13,7 @@ const sources: EventLogSource[] = [];
 const readerOn = (config: { primaryUrl: string; replicaUrls: string[] }) => {
   const source = new EventLogSource(config);
   sources.push(source);
-  return new EventLogReader(source);
+  return projectorLogReader(source);
 };
 
 beforeAll(async () => {

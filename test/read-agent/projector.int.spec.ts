@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LOG_START } from '@app/event-log';
 import { applyBatch } from '../../apps/read-agent/src/projections/apply-event.js';
-import { LOG_START } from '../../apps/read-agent/src/event-log/event-log.reader.js';
 import { ProjectorLease } from '../../apps/read-agent/src/projector/projector-lease.js';
 import { poisonEvents } from '../../apps/read-agent/src/projector/projection-metrics.js';
 import { ProjectionRebuild } from '../../apps/read-agent/src/rebuild/projection-rebuild.js';

@@ -4,8 +4,9 @@ import { expect } from 'vitest';
 import { positionCovers, parsePositionToken, type LogPosition } from '@app/domain';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
 import { RedisConnection } from '@app/platform';
-import { EventLogReader } from '../../apps/read-agent/src/event-log/event-log.reader.js';
+import type { EventLogReader } from '@app/event-log';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
+import { projectorLogReader } from '../../apps/read-agent/src/event-log/projector-log-reader.js';
 import { Projector } from '../../apps/read-agent/src/projector/projector.js';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { AgentView, StatsView, TaskView } from '../../apps/read-agent/src/read-model/views.js';
@@ -44,7 +45,7 @@ export async function isolatedRedis(): Promise<TestRedis> {
 /** A reader of the test database's event log (replica first unless a read asks for the primary). */
 export function eventLog(db: TestDatabase): { reader: EventLogReader; close: () => Promise<void> } {
   const source = new EventLogSource(db);
-  return { reader: new EventLogReader(source), close: () => source.onApplicationShutdown() };
+  return { reader: projectorLogReader(source), close: () => source.onApplicationShutdown() };
 }
 
 export interface RunningProjector {
@@ -65,7 +66,7 @@ export async function startProjector(
   const connection = new RedisConnection({ url: redisUrl });
   if (!options.startWhileConnecting) await new Promise((ready) => connection.client!.once('ready', ready));
   const source = new EventLogSource(db);
-  const log = new EventLogReader(source);
+  const log = projectorLogReader(source);
   const projector = new Projector(connection, log, {
     leaseMs: options.leaseMs ?? 2_000,
     pollMs: options.pollMs ?? 500,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EventLogReader } from './event-log/event-log.reader.js';
+import { EventLogReader } from '@app/event-log';
 import { EventLogSource } from './event-log/event-log.source.js';
+import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
 import { OldestOpenTransaction } from './projector/oldest-open-transaction.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
@@ -17,7 +18,7 @@ import { ProjectedViews } from './stores/projected-views.js';
   imports: [ReadAgentConfigModule],
   providers: [
     EventLogSource,
-    EventLogReader,
+    { provide: EventLogReader, inject: [EventLogSource], useFactory: projectorLogReader },
     Projector,
     ProjectedViews,
     ProjectionProgress,

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
-import { EventLogReader } from './event-log/event-log.reader.js';
 import { EventLogSource } from './event-log/event-log.source.js';
+import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { projectionConfig } from './config/projection.config.js';
 import { ProjectionRebuild } from './rebuild/projection-rebuild.js';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   redis.on('error', () => undefined);
   const source = new EventLogSource(database);
   try {
-    const rebuild = new ProjectionRebuild(redis, new EventLogReader(source), {
+    const rebuild = new ProjectionRebuild(redis, projectorLogReader(source), {
       leaseMs,
       report: (line) => console.log(line),
     });

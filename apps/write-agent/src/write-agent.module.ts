@@ -18,6 +18,7 @@ import { CommandWriter } from './persistence/command-writer.js';
 import { LogHead } from './persistence/log-head.js';
 import { PrimaryPool } from './persistence/primary-pool.js';
 import { StateLoader } from './persistence/state-loader.js';
+import { RelayModule } from './relay/relay.module.js';
 import { CancelTaskHandler } from './tasks/cancel-task/cancel-task.handler.js';
 import { CompleteTaskHandler } from './tasks/complete-task/complete-task.handler.js';
 import { FailTaskHandler } from './tasks/fail-task/fail-task.handler.js';
@@ -46,6 +47,7 @@ const commandHandlers = [
     PlatformModule,
     CqrsModule.forRoot(),
     TerminusModule,
+    RelayModule,
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: (database: DatabaseConfig) => ({

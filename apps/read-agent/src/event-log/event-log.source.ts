@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
+import type { LogQuery, LogSource, SourcedRows } from '@app/event-log';
 import { databaseConfig, DEFAULT_READ_TIMEOUTS, type DatabaseConfig, type ReadTimeouts } from '@app/platform';
 import { StoreBreaker, type BreakerPolicy } from '../stores/store-breaker.js';
 
@@ -8,15 +9,6 @@ import { StoreBreaker, type BreakerPolicy } from '../stores/store-breaker.js';
  * read of a long backlog may take a while, and the pool's timeouts bound it.
  */
 const LOG_BREAKER: BreakerPolicy = { timeoutMs: false, resetMs: 5_000, openOnFirstFailure: true, windowMs: 10_000 };
-
-/** The database a read of the event log goes to, or came from. */
-export type LogSource = 'primary' | 'replica';
-
-export interface SourcedRows<R> {
-  rows: R[];
-  /** The database that answered. */
-  source: LogSource;
-}
 
 interface LogDatabase {
   pool: pg.Pool;
@@ -48,7 +40,7 @@ const database = (source: LogSource, connectionString: string, timeouts: ReadTim
  * a catch-up never competes with queries for connections.
  */
 @Injectable()
-export class EventLogSource implements OnApplicationShutdown {
+export class EventLogSource implements LogQuery, OnApplicationShutdown {
   private readonly databases: Record<LogSource, LogDatabase | undefined>;
   private closed = false;
 

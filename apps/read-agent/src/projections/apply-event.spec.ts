@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '@app/event-log';
 import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import { applyBatch } from './apply-event.js';
-import type { LoggedEvent } from '../event-log/logged-event.js';
 import { EventLogFixture } from './logged-event.fixtures.js';
 import { touchedBy, WorkingSet } from './working-set.js';
 

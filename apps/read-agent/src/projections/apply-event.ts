@@ -1,4 +1,4 @@
-import type { LoggedEvent } from '../event-log/logged-event.js';
+import type { LoggedEvent } from '@app/event-log';
 import { countAgentTask, evolveAgentView } from './agent.projection.js';
 import { decodeEvent } from './decode-event.js';
 import { evolveStats } from './stats.projection.js';

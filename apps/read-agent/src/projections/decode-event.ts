@@ -1,5 +1,5 @@
 import type { AgentEvent, JsonObject, TaskEvent } from '@app/domain';
-import type { LoggedEvent } from '../event-log/logged-event.js';
+import type { LoggedEvent } from '@app/event-log';
 
 type Data = Record<string, unknown>;
 type Check = (data: Data, field: string) => boolean;

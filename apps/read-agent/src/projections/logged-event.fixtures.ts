@@ -1,4 +1,4 @@
-import type { LoggedEvent } from '../event-log/logged-event.js';
+import type { LoggedEvent } from '@app/event-log';
 
 /** One event a minute from 2024-01-01T00:00Z. */
 export const minute = (n: number) => new Date(Date.UTC(2024, 0, 1, 0, n)).toISOString();

@@ -1,4 +1,4 @@
-import type { LoggedEvent } from '../event-log/logged-event.js';
+import type { LoggedEvent } from '@app/event-log';
 import { emptyStats, type AgentView, type StatsView, type TaskView } from '../read-model/views.js';
 
 /** The views a batch changed, to be written. */

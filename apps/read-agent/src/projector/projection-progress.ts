@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { parsePositionToken, type LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
-import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
+import { EventLogReader, LOG_START } from '@app/event-log';
 import { keySuffix, readUnderGeneration } from '../redis-views/generation-read.js';
 import { bindProjectionGauges } from './projection-metrics.js';
 

@@ -7,9 +7,8 @@ import {
 } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
+import { EventLogReader, LOG_START, LogSourcePolicy } from '@app/event-log';
 import { applyBatch } from '../projections/apply-event.js';
-import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
-import { LogSourcePolicy } from '../event-log/log-source-policy.js';
 import { ProjectorLease } from './projector-lease.js';
 import { projectionConfig, type ProjectionConfig } from '../config/projection.config.js';
 import { poisonEvents } from './projection-metrics.js';

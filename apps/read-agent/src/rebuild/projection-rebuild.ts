@@ -1,11 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { LogPosition } from '@app/domain';
+import { EventLogReader, LOG_START, LogSourcePolicy, type LoggedEvent, type LogSource } from '@app/event-log';
 import { applyBatch, type PoisonEvent } from '../projections/apply-event.js';
-import { EventLogReader, LOG_START } from '../event-log/event-log.reader.js';
-import type { LogSource } from '../event-log/event-log.source.js';
-import { LogSourcePolicy } from '../event-log/log-source-policy.js';
 import { ProjectorLease } from '../projector/projector-lease.js';
-import type { LoggedEvent } from '../event-log/logged-event.js';
 import { ProjectionStore } from '../redis-views/projection-store.js';
 import { generationPattern } from '../redis-views/redis-layout.js';
 import { ViewCache } from './view-cache.js';

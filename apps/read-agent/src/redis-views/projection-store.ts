@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { formatPositionToken, parsePositionToken, type LogPosition } from '@app/domain';
+import type { LoggedEvent } from '@app/event-log';
 import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import type { PoisonEvent } from '../projections/apply-event.js';
-import type { LoggedEvent } from '../event-log/logged-event.js';
 import { stringOrNull } from './lua-script.js';
 import { COMMIT, ENSURE_GENERATION, NEXT_GENERATION } from './projection-scripts.js';
 import { GENERATION_COUNTER_KEY, GENERATION_KEY, LEASE_KEY, viewKeys } from './redis-layout.js';

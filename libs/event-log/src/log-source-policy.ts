@@ -1,4 +1,4 @@
-import type { LogSource } from './event-log.source.js';
+import type { LogSource } from './log-source.js';
 
 /**
  * Which database the next read of the log goes to (docs/adr/0003): the replica while

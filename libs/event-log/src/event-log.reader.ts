@@ -1,8 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import type { LogPosition } from '@app/domain';
-import { EventLogSource, type LogSource } from './event-log.source.js';
+import type { LogQuery, LogSource } from './log-source.js';
 import type { LoggedEvent } from './logged-event.js';
-import { logReads } from './log-reads.metric.js';
 
 export const LOG_START: LogPosition = { txId: 0n, position: 0n };
 
@@ -33,11 +31,15 @@ export interface Backlog {
  * commit behind a position already read (docs/architecture.md, "The event log"). Served by
  * events_tx_order_idx. Each read is gap-safe for its own snapshot, on whichever database
  * answers it, so a reader may switch between the replica and the primary from one read
- * to the next (docs/adr/0003).
+ * to the next (docs/adr/0003). The read agent's projector and rebuild and the write agent's
+ * relay all read the log through it.
  */
-@Injectable()
 export class EventLogReader {
-  constructor(private readonly source: EventLogSource) {}
+  /** `onRead` hears which database answered each read of events (the projector counts them). */
+  constructor(
+    private readonly source: LogQuery,
+    private readonly onRead: (source: LogSource) => void = () => undefined,
+  ) {}
 
   /** Up to `limit` events after `after`, from the replica unless `from` says the primary. */
   async readAfter(after: LogPosition, limit: number, from: LogSource = 'replica'): Promise<LoggedEvent[]> {
@@ -56,7 +58,7 @@ export class EventLogReader {
       [after.txId.toString(), after.position.toString(), limit],
       from,
     );
-    logReads.inc({ source });
+    this.onRead(source);
     return rows.map((row) => ({
       txId: BigInt(row.tx),
       position: BigInt(row.pos),

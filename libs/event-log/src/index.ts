@@ -1,0 +1,4 @@
+export * from './event-log.reader.js';
+export * from './log-source.js';
+export * from './log-source-policy.js';
+export * from './logged-event.js';
