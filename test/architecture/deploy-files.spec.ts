@@ -102,11 +102,14 @@ describe('docker-compose.yml', () => {
         'write-agent',
         'read-agent',
         'gateway',
+        'rabbitmq',
+        'example-worker',
       ]),
     );
     expect(services['postgres-primary'].image).toMatch(/^postgres:15/);
     expect(services['postgres-replica'].image).toMatch(/^postgres:15/);
     expect(services.redis.image).toMatch(/^redis:7/);
+    expect(services.rabbitmq.image).toMatch(/^rabbitmq:3\.\d+-management$/);
     expect(services.gateway.image).toMatch(/^nginx:/);
     expect(services['read-agent'].deploy?.replicas).toBe(2);
   });
@@ -148,10 +151,21 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('relays the event log to the rabbitmq service, and runs the example worker against it and the gateway', () => {
+    expect(new URL(composeDefault(services['write-agent'].environment.AMQP_URL)).hostname).toBe('rabbitmq');
+    const worker = services['example-worker'];
+    expect(worker.command.slice(1)).toEqual(['dist/scripts/example-worker.js']);
+    expect(existsSync(join(ROOT, 'scripts/example-worker.ts'))).toBe(true);
+    for (const key of ['WRITE_URL', 'READ_URL', 'AMQP_URL']) {
+      expect(Object.keys(services), key).toContain(new URL(composeDefault(worker.environment[key])).hostname);
+    }
+    expect(worker.environment.TOKEN).toMatch(/^\$\{WORKER_TOKEN:\?/);
+  });
+
   it('points every store URL at a service of the file', () => {
-    for (const name of ['migrate', 'write-agent', 'read-agent']) {
+    for (const name of ['migrate', 'write-agent', 'read-agent', 'example-worker']) {
       const env = services[name].environment;
-      const urls = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'REDIS_URL']
+      const urls = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'REDIS_URL', 'AMQP_URL']
         .flatMap((key) => (env[key] ? composeDefault(env[key]).split(',') : []))
         .filter(Boolean);
       for (const url of urls) expect(Object.keys(services), `${name}: ${url}`).toContain(new URL(url).hostname);
