@@ -1,19 +1,13 @@
-/**
- * The broker topology the relay publishes to and workers consume from (docs/agent-worker.md).
- * The relay declares an agent's work queue before it publishes the agent's first event; a
- * worker declares it too, with the very same arguments, so either may start first.
- */
-export const EVENTS_EXCHANGE = 'agent-fleet.events';
+import { routingKeyOf } from '@app/domain';
 
-export const workQueueName = (agentId: string) => `agent-fleet.tasks.${agentId}`;
+/** The topology workers consume from, the same the relay declares (docs/agent-worker.md). */
+export {
+  EVENTS_EXCHANGE,
+  eventsExchangeDeclaration,
+  workQueueBinding,
+  workQueueDeclaration,
+  workQueueName,
+} from '@app/domain';
 
-/** TaskSubmitted events of one agent: `<aggregate type>.<event type>.<agent id>`. */
-export const submittedRoutingKey = (agentId: string) => `task.TaskSubmitted.${agentId}`;
-
-export const eventsExchangeDeclaration = { exchange: EVENTS_EXCHANGE, type: 'topic', durable: true } as const;
-
-export const workQueueDeclaration = (agentId: string) =>
-  ({ queue: workQueueName(agentId), durable: true, arguments: { 'x-queue-type': 'quorum' } }) as const;
-
-export const workQueueBinding = (agentId: string) =>
-  ({ queue: workQueueName(agentId), exchange: EVENTS_EXCHANGE, routingKey: submittedRoutingKey(agentId) }) as const;
+/** TaskSubmitted events of one agent. */
+export const submittedRoutingKey = (agentId: string) => routingKeyOf('task', 'TaskSubmitted', agentId);

@@ -15,4 +15,5 @@ export * from './tasks/task-commands.js';
 export * from './tasks/task.errors.js';
 export * from './tasks/task.decide.js';
 export * from './tasks/task.evolve.js';
+export * from './contracts/broker-topology.js';
 export * from './contracts/position-token.js';
