@@ -151,12 +151,9 @@ export class LoadClients {
   private expectSameAnswer(command: IssuedCommand, first: Exclude<Answer, string>, repeat: Answer, how: string, replayed = false): void {
     this.repeats[how] = (this.repeats[how] ?? 0) + 1;
     if (typeof repeat === 'string' || repeat.status === 503) return; // unanswered: the log check still covers it
-    // Known and open: a key sent twice at once may answer two position tokens (the replay
-    // can read the stored answer before the first request has moved it to the log head),
-    // so that case compares the answers without their tokens; a repeat after the answer
-    // must carry the very token.
-    const comparable = (body: any) => (how === 'sent twice at once' && body && typeof body === 'object' ? { ...body, position: undefined } : body);
-    const same = (answer: Exclude<Answer, string>) => (answer.status < 300 ? JSON.stringify(comparable(answer.body)) : answer.body?.type);
+    // The whole success body, position token included: a replay that comes before the
+    // first request stored its token settles it, and both answer it (ADR 0006).
+    const same = (answer: Exclude<Answer, string>) => (answer.status < 300 ? JSON.stringify(answer.body) : answer.body?.type);
     const flagged = !replayed || repeat.headers.get('idempotent-replayed') === 'true';
     if (repeat.status !== first.status || same(repeat) !== same(first) || !flagged) {
       this.repeatMismatches.push(`${command.kind} ${command.path} ${how}: ${first.status} ${JSON.stringify(first.body)} then ${repeat.status} ${JSON.stringify(repeat.body)} (replayed: ${repeat.headers.get('idempotent-replayed')})`);

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ProblemDetails } from '@app/platform';
 import type { CommandResult } from '../commands/command-result.js';
+import type { Appended } from '../persistence/appended.js';
 import { PrimaryPool } from '../persistence/primary-pool.js';
 import type { IdempotencyClaim } from './idempotency-claim.js';
 import { decodeStoredAnswer, encodeRefusal, encodeSuccessSql, type StoredAnswer } from './stored-answer.codec.js';
@@ -72,21 +73,29 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * After a keyed success committed: reads the head of the log (`headSql`, one row of
-   * "txId" and position) and moves the stored answer's position to it in the same
-   * statement, so that a replay answers the very token the first answer carried.
+   * Moves a keyed success's stored position to the head of the log (`headSql`, one row of
+   * "txId" and position, read after the commit) once, and answers the position that is
+   * then stored. Called by the request that ran the command and by any replay that finds
+   * the head still pending, whichever comes first: the second finds it settled, so both
+   * answer the very same token. Null when no answer is stored under the key.
    */
-  async storeHeadPosition(claim: IdempotencyClaim, headSql: string): Promise<{ txId: string; position: string } | null> {
-    const [head] = await this.db.query<{ txId: string; position: string }>(
-      `WITH head AS (${headSql}),
-      stored AS (
-        UPDATE idempotency_keys SET response = response || jsonb_build_object('txId', head."txId", 'position', head.position)
-        FROM head WHERE subject = $1 AND key = $2
-      )
-      SELECT "txId", position FROM head`,
+  async settleHead(claim: IdempotencyClaim, headSql: string): Promise<Appended | null> {
+    const [settled] = await this.db.query<Appended>(
+      `WITH head AS (${headSql})
+       UPDATE idempotency_keys
+       SET response = (response - 'headPending') || jsonb_build_object('txId', head."txId", 'position', head.position)
+       FROM head WHERE subject = $1 AND key = $2 AND response ? 'headPending'
+       RETURNING response->>'txId' AS "txId", response->>'position' AS position`,
       [claim.subject, claim.key],
     );
-    return head ?? null;
+    if (settled) return settled;
+    // Settled by a concurrent request: a new statement, so a snapshot that sees its commit.
+    const [stored] = await this.db.query<Appended>(
+      `SELECT response->>'txId' AS "txId", response->>'position' AS position
+       FROM idempotency_keys WHERE subject = $1 AND key = $2`,
+      [claim.subject, claim.key],
+    );
+    return stored ?? null;
   }
 
   onModuleInit(): void {

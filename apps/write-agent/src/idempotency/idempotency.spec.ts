@@ -5,6 +5,7 @@ import type { CommandResult } from '../commands/command-result.js';
 import type { IdempotencyClaim } from './idempotency-claim.js';
 import { Idempotency } from './idempotency.js';
 import type { IdempotencyKeys, StoredKey } from './idempotency-keys.js';
+import type { LogHead } from '../persistence/log-head.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
 import { refuseReusedKey } from './reused-key.js';
 
@@ -19,10 +20,15 @@ function idempotencyWith(found: Array<StoredKey | null>, { refusalStored = true 
     find: vi.fn(async () => found.shift() ?? null),
     storeRefusal: vi.fn(async () => refusalStored),
   };
-  return { idempotency: new Idempotency(keys as unknown as IdempotencyKeys), keys };
+  const logHead = { after: vi.fn(async () => SETTLED) };
+  return { idempotency: new Idempotency(keys as unknown as IdempotencyKeys, logHead as unknown as LogHead), keys, logHead };
 }
 
-const success = (fingerprint = CLAIM.fingerprint): StoredKey => ({ fingerprint, answer: { kind: 'success', result: FIRST } });
+const SETTLED = { txId: '3', position: '7' };
+const success = (fingerprint = CLAIM.fingerprint, headPending = false): StoredKey => ({
+  fingerprint,
+  answer: { kind: 'success', result: FIRST, headPending },
+});
 const refusal = (): StoredKey => ({ fingerprint: CLAIM.fingerprint, answer: { kind: 'refusal', problem: REFUSED } });
 const failing = (error: Error) => () => Promise.reject(error);
 
@@ -44,6 +50,15 @@ describe('Idempotency', () => {
     const run = vi.fn(async () => RESULT);
     await expect(idempotency.execute('RegisterAgent', CLAIM, run)).resolves.toEqual({ result: FIRST, replayed: true });
     expect(run).not.toHaveBeenCalled();
+  });
+
+  it('replays a success whose head is still pending with the head it settles (the first request answers the same)', async () => {
+    const { idempotency, logHead } = idempotencyWith([success(CLAIM.fingerprint, true)]);
+    await expect(idempotency.execute('SubmitTask', CLAIM, failing(new Error('not run')))).resolves.toEqual({
+      result: { ...FIRST, position: '3.7' },
+      replayed: true,
+    });
+    expect(logHead.after).toHaveBeenCalledWith(CLAIM);
   });
 
   it('replays the first refusal of a key as the same problem, marked as replayed', async () => {

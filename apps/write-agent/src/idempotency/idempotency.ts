@@ -3,6 +3,8 @@ import { DomainError } from '@app/domain';
 import { ProblemException, toProblem } from '@app/platform';
 import type { CommandResult } from '../commands/command-result.js';
 import { countCommand } from '../commands/command-outcomes.js';
+import { tokenOf } from '../persistence/appended.js';
+import { LogHead } from '../persistence/log-head.js';
 import { isSameRequest, type IdempotencyClaim } from './idempotency-claim.js';
 import { IdempotencyKeys, type StoredKey } from './idempotency-keys.js';
 import { IdempotencyRaceError } from './idempotency-race.error.js';
@@ -24,7 +26,10 @@ const REPLAYED = { 'Idempotent-Replayed': 'true' };
  */
 @Injectable()
 export class Idempotency {
-  constructor(private readonly keys: IdempotencyKeys) {}
+  constructor(
+    private readonly keys: IdempotencyKeys,
+    private readonly logHead: LogHead,
+  ) {}
 
   async execute(command: string, claim: IdempotencyClaim | undefined, run: () => Promise<CommandResult>): Promise<IdempotentAnswer> {
     if (!claim) return { result: await run(), replayed: false };
@@ -46,12 +51,17 @@ export class Idempotency {
     }
   }
 
-  private replay(command: string, claim: IdempotencyClaim, stored: StoredKey): IdempotentAnswer {
+  private async replay(command: string, claim: IdempotencyClaim, stored: StoredKey): Promise<IdempotentAnswer> {
     // Lost a race to another request: this one was valid, so nothing comes before the 422.
     if (!isSameRequest(claim, stored.fingerprint)) throw keyReused();
     countCommand(command, 'replayed');
-    if (stored.answer.kind === 'refusal') throw new ProblemException(stored.answer.problem, REPLAYED);
-    return { result: stored.answer.result, replayed: true };
+    const { answer } = stored;
+    if (answer.kind === 'refusal') throw new ProblemException(answer.problem, REPLAYED);
+    if (!answer.headPending) return { result: answer.result, replayed: true };
+    // The first request has committed but not yet stored its token (the head read after
+    // its commit): settle it here, or take the one it settled, so both answer the same.
+    const head = await this.logHead.after(claim);
+    return { result: head ? { ...answer.result, position: tokenOf(head) } : answer.result, replayed: true };
   }
 
   /** The winner's answer: it committed before this request's statement failed on the key. */

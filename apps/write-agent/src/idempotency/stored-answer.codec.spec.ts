@@ -14,7 +14,7 @@ describe('the stored answer codec', () => {
       const encoded = encodeSuccessSql({ id: ID, revision: 1, created: true, aggregateType: 'agent' }, { txId: 'tx_id', position: 'position' }, param);
       expect(encoded.status).toBe('$1::int');
       expect(encoded.response.replace(/\s+/g, ' ')).toBe(
-        "jsonb_build_object('id', $2::text, 'revision', $3::int, 'aggregateType', $4::text, 'txId', tx_id::text, 'position', position::text)",
+        "jsonb_build_object('id', $2::text, 'revision', $3::int, 'aggregateType', $4::text, 'txId', tx_id::text, 'position', position::text, 'headPending', true)",
       );
       expect(params).toEqual([201, ID, 1, 'agent']);
     });
@@ -32,7 +32,12 @@ describe('the stored answer codec', () => {
       expect(decodeStoredAnswer(status, storedSuccess)).toEqual({
         kind: 'success',
         result: { id: ID, revision: 4, position: '7521.1042', created, aggregateType: 'task' },
+        headPending: false,
       });
+    });
+
+    it('decodes a success whose position is not yet moved to the head of the log as pending', () => {
+      expect(decodeStoredAnswer(201, { ...storedSuccess, headPending: true })).toMatchObject({ kind: 'success', headPending: true });
     });
 
     it.each([

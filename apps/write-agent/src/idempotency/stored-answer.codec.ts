@@ -8,7 +8,15 @@ import { tokenOf } from '../persistence/appended.js';
  * `status_code` is the HTTP status, `response` a success's ids or a refusal's problem.
  */
 export type StoredAnswer =
-  | { readonly kind: 'success'; readonly result: CommandResult }
+  | {
+      readonly kind: 'success';
+      readonly result: CommandResult;
+      /**
+       * True until the position has been moved to the log head read after the commit
+       * (IdempotencyKeys.settleHead): the stored position is then the command's own.
+       */
+      readonly headPending: boolean;
+    }
   | { readonly kind: 'refusal'; readonly problem: ProblemDetails };
 
 /** The columns of a stored answer: a status and a JSON response. */
@@ -35,7 +43,7 @@ export function encodeSuccessSql(
   return {
     status: `${param(result.created ? 201 : 200)}::int`,
     response: `jsonb_build_object('id', ${param(result.id)}::text, 'revision', ${param(result.revision)}::int,
-      'aggregateType', ${param(result.aggregateType)}::text, 'txId', ${appended.txId}::text, 'position', ${appended.position}::text)`,
+      'aggregateType', ${param(result.aggregateType)}::text, 'txId', ${appended.txId}::text, 'position', ${appended.position}::text, 'headPending', true)`,
   };
 }
 
@@ -48,7 +56,9 @@ export class MalformedStoredAnswerError extends Error {
 /** Reads a stored answer back, checking its shape instead of trusting it. */
 export function decodeStoredAnswer(status: unknown, response: unknown): StoredAnswer {
   if (!isRecord(response)) throw new MalformedStoredAnswerError('the response is not a JSON object');
-  if (status === 200 || status === 201) return { kind: 'success', result: decodeSuccess(status, response) };
+  if (status === 200 || status === 201) {
+    return { kind: 'success', result: decodeSuccess(status, response), headPending: response.headPending === true };
+  }
   if (Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599) {
     return { kind: 'refusal', problem: decodeProblem(status as number, response) };
   }

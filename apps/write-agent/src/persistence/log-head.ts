@@ -35,10 +35,11 @@ export class LogHead {
   /**
    * The head as read by a query sent after this call; null when that read failed (the
    * command then answers its own position, as stored). With an Idempotency-Key the read
-   * is the request's own, and also moves the stored answer's position to the head.
+   * is the request's own and also moves the stored answer's position to it, unless a
+   * concurrent replay did so first: then the head that replay stored is answered.
    */
   after(claim?: IdempotencyClaim): Promise<Appended | null> {
-    if (claim) return this.guarded(() => this.idempotencyKeys.storeHeadPosition(claim, LOG_HEAD_SQL));
+    if (claim) return this.guarded(() => this.idempotencyKeys.settleHead(claim, LOG_HEAD_SQL));
     if (this.queued) return this.queued;
     const queued = this.inFlight.then(() => {
       // From here on the read is being sent: later callers need a read of their own.
