@@ -2,14 +2,19 @@
  * An example worker fleet: one agent-worker per active agent, found through ListAgents on
  * the read agent, completing `echo` tasks with their payload (any other type fails with a
  * message saying so). `npm start` runs it when a broker is there; alone it runs with
- * WRITE_URL, READ_URL, TOKEN and AMQP_URL: `node dist/scripts/example-worker.js`.
+ * WRITE_URL, READ_URL, TOKEN and AMQP_URL: `node dist/scripts/example-worker.js`. With
+ * AGENT_ID it serves that one agent and needs no READ_URL: one Deployment per agent, as
+ * deploy/k8s/components/workers scales it on the length of that agent's queue.
  */
 import { pathToFileURL } from 'node:url';
 import { runWorker, type Worker, type WorkerTask } from '@app/agent-worker';
 
 export interface ExampleWorkerOptions {
   writeUrl: string;
-  readUrl: string;
+  /** Where ListAgents finds the agents to serve; unused with `agentId`. */
+  readUrl?: string;
+  /** Serve this agent only, instead of every active one. */
+  agentId?: string;
   /** A token with commands:write (for the commands) and queries:read (for ListAgents). */
   token: string;
   amqpUrl: string;
@@ -46,9 +51,14 @@ export function startExampleWorker(options: ExampleWorkerOptions): { stop(): Pro
   };
   let stopped = false;
 
+  const agentsToServe = async () => {
+    if (options.agentId) return [options.agentId];
+    if (!options.readUrl) throw new Error('READ_URL (or AGENT_ID) is required');
+    return activeAgents(options.readUrl, options.token);
+  };
   async function discover(): Promise<void> {
     try {
-      for (const agentId of await activeAgents(options.readUrl, options.token)) {
+      for (const agentId of await agentsToServe()) {
         if (stopped || workers.has(agentId)) continue;
         const { writeUrl, token, amqpUrl } = options;
         workers.set(agentId, runWorker({ agentId, writeUrl, token, amqpUrl, concurrency: 4, handle: echo, logger }));
@@ -74,7 +84,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const env = (name: string) => process.env[name] ?? (console.error(`example-worker: ${name} is required`), process.exit(1));
   const fleet = startExampleWorker({
     writeUrl: env('WRITE_URL'),
-    readUrl: env('READ_URL'),
+    ...(process.env.AGENT_ID ? { agentId: process.env.AGENT_ID } : { readUrl: env('READ_URL') }),
     token: env('TOKEN'),
     amqpUrl: env('AMQP_URL'),
     log: (line) => console.log(`[example-worker] ${line}`),

@@ -60,3 +60,27 @@ it('serves every active agent it finds through ListAgents: echo tasks complete w
     await fleet.stop();
   }
 });
+
+it('serves only the agent AGENT_ID names, without ListAgents, as one Deployment per agent runs it', async () => {
+  const [served, other] = await Promise.all(
+    ['example-only', 'example-other'].map(async (name) => (await fx.http.post('/agents', { name, version: '1' })).body.id as string),
+  );
+  await Promise.all([relay.declareWorkQueue(served), relay.declareWorkQueue(other)]);
+  const lines: string[] = [];
+  const token = await signToken({ scope: 'commands:write' });
+  const fleet = startExampleWorker({ writeUrl: fx.agent.url, agentId: served, token, amqpUrl: vhost.url, log: (line) => lines.push(line), discoverEveryMs: 200 });
+  try {
+    await until(async () => lines.some((line) => line.includes(served)), 15_000, 'serving the agent');
+    const ids = await Promise.all(
+      [served, other].map(async (agentId) => (await fx.http.post('/tasks', { agentId, type: 'echo', payload: { to: agentId } })).body.id as string),
+    );
+    await relay.publish(fx.db.sql, ids);
+    const statusOf = async (id: string) => (await fx.db.sql.query(`SELECT status FROM tasks WHERE id = $1`, [id])).rows[0].status;
+    await until(async () => (await statusOf(ids[0])) === 'completed', 15_000, 'the served agent\'s task completed');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await statusOf(ids[1])).toBe('pending');
+    expect(lines.filter((line) => line.startsWith('serving'))).toEqual([`serving the echo tasks of agent ${served}`]);
+  } finally {
+    await fleet.stop();
+  }
+});

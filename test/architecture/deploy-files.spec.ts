@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { workQueueName } from '@app/domain';
 
 // Docker and a cluster are not available to the tests, so these checks read the
 // deployment files the way compose, kustomize and nginx would, and hold them to the
 // contract: the variables of docs/api.md section 7, the probes of section 6, method routing.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const K8S = join(ROOT, 'deploy/k8s');
+const K8S = join(ROOT, 'deploy/k8s/base');
 
 type Dict = Record<string, any>;
 
@@ -226,7 +227,7 @@ describe('docker-compose.yml', () => {
 
 describe.each([
   ['docker compose', 'deploy/nginx/gateway.conf'],
-  ['Kubernetes', 'deploy/k8s/gateway.conf'],
+  ['Kubernetes', 'deploy/k8s/base/gateway.conf'],
 ])('the %s gateway (%s)', (_, path) => {
   const conf = read(path);
 
@@ -264,7 +265,7 @@ describe.each([
   });
 });
 
-describe('the Kubernetes base (deploy/k8s)', () => {
+describe('the Kubernetes base (deploy/k8s/base)', () => {
   const kustomization: Dict = parse(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8'));
   const generators: Dict[] = [...(kustomization.configMapGenerator ?? []), ...(kustomization.secretGenerator ?? [])];
   const generatorFiles = generators.flatMap((generator) => [
@@ -372,5 +373,74 @@ describe('the Kubernetes base (deploy/k8s)', () => {
     const migrate = job?.spec.template.spec.containers[0];
     expect(migrate.command.join(' ')).toBe(packageScripts.migrate);
     expect(migrate.env.map((variable: Dict) => variable.name)).toContain('DATABASE_URL');
+  });
+});
+
+describe('the Kubernetes workers component and the example overlay (deploy/k8s)', () => {
+  const COMPONENT = join(ROOT, 'deploy/k8s/components/workers');
+  const OVERLAY = join(ROOT, 'deploy/k8s/overlays/example');
+  const component: Dict = parse(readFileSync(join(COMPONENT, 'kustomization.yaml'), 'utf8'));
+  const overlay: Dict = parse(readFileSync(join(OVERLAY, 'kustomization.yaml'), 'utf8'));
+  const objects: Dict[] = (component.resources as string[]).flatMap((file) =>
+    parseAllDocuments(readFileSync(join(COMPONENT, file), 'utf8')).map((document) => document.toJS()),
+  );
+  const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'echo-worker')!;
+  const scaler = objects.find((o) => o.kind === 'ScaledObject')!;
+  const workerContainer = worker.spec.template.spec.containers[0];
+  const envOf = (name: string) => workerContainer.env.find((variable: Dict) => variable.name === name);
+
+  it('is a Component whose files exist, and the overlay uses it over the base in the agent-fleet namespace', () => {
+    expect(component.kind).toBe('Component');
+    for (const file of [...component.resources, ...component.patches.map((p: Dict) => p.path)]) expect(existsSync(join(COMPONENT, file)), file).toBe(true);
+    expect(overlay.resources).toEqual(['../../base']);
+    expect(overlay.components).toEqual(['../../components/workers']);
+    // Without it the component's objects miss the namespace, and the Secret's generated name.
+    expect(overlay.namespace).toBe('agent-fleet');
+  });
+
+  it('runs the example worker for the one agent its ConfigMap names, with the broker URL and token from the Secret', () => {
+    expect(workerContainer.command.join(' ')).toBe('node dist/scripts/example-worker.js');
+    expect(existsSync(join(ROOT, 'scripts/example-worker.ts'))).toBe(true);
+    expect(envOf('AGENT_ID').valueFrom.configMapKeyRef).toEqual({ name: 'echo-worker-config', key: 'AGENT_ID' });
+    expect(envOf('AMQP_URL').valueFrom.secretKeyRef).toEqual({ name: 'agent-fleet-secrets', key: 'AMQP_URL' });
+    expect(envOf('TOKEN').valueFrom.secretKeyRef).toEqual({ name: 'agent-fleet-secrets', key: 'WORKER_TOKEN' });
+    expect(envOf('WRITE_URL').value).toBe('http://write-agent:3000');
+    // KEDA owns the count: a replicas field would be reset by every apply.
+    expect(worker.spec.replicas).toBeUndefined();
+  });
+
+  it("scales the worker with KEDA on the length of that agent's work queue, the name copied from AGENT_ID", () => {
+    expect(scaler.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaler.spec.scaleTargetRef.name).toBe('echo-worker');
+    const [trigger] = scaler.spec.triggers;
+    expect(trigger.type).toBe('rabbitmq');
+    expect(trigger.metadata).toMatchObject({ mode: 'QueueLength', hostFromEnv: 'AMQP_URL' });
+    expect(Number(trigger.metadata.value)).toBeGreaterThan(0);
+    // agent-fleet.tasks.<id>: the replacement puts AGENT_ID in the third dot-separated part.
+    expect(trigger.metadata.queueName.split('.').slice(0, 2).join('.')).toBe(workQueueName('x').split('.').slice(0, 2).join('.'));
+    const [replacement] = component.replacements;
+    expect(replacement.source).toMatchObject({ kind: 'ConfigMap', name: 'echo-worker-config', fieldPath: 'data.AGENT_ID' });
+    expect(replacement.targets[0]).toMatchObject({
+      select: { kind: 'ScaledObject', name: 'echo-worker' },
+      fieldPaths: ['spec.triggers.0.metadata.queueName'],
+      options: { delimiter: '.', index: 2 },
+    });
+  });
+
+  it('gives the write agent AMQP_URL, and the overlay every value the component reads', () => {
+    const patch: Dict = parse(readFileSync(join(COMPONENT, component.patches[0].path), 'utf8'));
+    expect(patch.metadata.name).toBe('write-agent');
+    const [container] = patch.spec.template.spec.containers;
+    expect(container.name).toBe('write-agent');
+    expect(container.env).toEqual([{ name: 'AMQP_URL', valueFrom: { secretKeyRef: { name: 'agent-fleet-secrets', key: 'AMQP_URL' } } }]);
+
+    const [secret] = overlay.secretGenerator;
+    expect(secret).toMatchObject({ name: 'agent-fleet-secrets', behavior: 'replace' });
+    const secrets = envFile(join(OVERLAY, secret.envs[0]));
+    const baseSecrets = envFile(join(K8S, 'secrets.example.env'));
+    expect(Object.keys(secrets)).toEqual(expect.arrayContaining([...Object.keys(baseSecrets), 'AMQP_URL', 'WORKER_TOKEN']));
+    const [config] = overlay.configMapGenerator;
+    expect(config.name).toBe('echo-worker-config');
+    expect(config.literals[0]).toMatch(/^AGENT_ID=[0-9a-f-]{36}$/);
   });
 });

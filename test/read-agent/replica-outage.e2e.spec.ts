@@ -10,6 +10,7 @@ import { startAgent } from '../support/agent-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { startReadAgent, type ReadAgentFixture } from '../support/read-agent-fixture.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
+import { signalAll } from '../support/signals.js';
 
 // The first of two replicas goes away under a load of queries, on a cluster of its own
 // (the shared one must keep running): a fast shutdown (connections refused), then a
@@ -35,15 +36,6 @@ let token: string;
 let paths: string[];
 /** Processes frozen by the SIGSTOP test; thawed in afterAll too, should it fail midway. */
 const stopped: number[] = [];
-const signal = (pids: number[], sig: NodeJS.Signals) => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // exited meanwhile
-    }
-  }
-};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'replica-outage-pg-'));
@@ -66,7 +58,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  signal(stopped, 'SIGCONT');
+  signalAll(stopped, 'SIGCONT');
   await reader?.stop();
   await cluster?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -210,10 +202,10 @@ describe('a replica goes away under load and comes back', () => {
           .map((line) => Number(line.trim()))
           .filter((pid) => pid > 0);
         stopped.push(postmaster, ...children);
-        signal(stopped, 'SIGSTOP');
+        signalAll(stopped, 'SIGSTOP');
       },
       async () => {
-        signal(stopped, 'SIGCONT');
+        signalAll(stopped, 'SIGCONT');
         stopped.length = 0;
       },
     );

@@ -7,6 +7,7 @@ import { runNodeProgram, startRedisServer, type RedisServer } from '@app/local-s
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { HttpClient } from './http-client.js';
 import { checkpointOf, latestToken, until, viewsInRedis, viewsOnPrimary, waitForCheckpoint, type Views } from './projection-harness.js';
+import { RandomChoices } from './random-choices.js';
 import { startReadAgent, type ReadAgentFixture } from './read-agent-fixture.js';
 import type { TestDatabase } from './test-database.js';
 import { startWriteAgent, type WriteAgentFixture } from './write-agent-fixture.js';
@@ -88,21 +89,6 @@ export async function rebuildProjections(stack: FleetStack): Promise<{ code: num
   return { code, output };
 }
 
-/**
- * A small seeded PRNG (mulberry32): the seed printed by a test fixes the sequence of choices;
- * which client draws which one still depends on the timing of the answers.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type AgentStatus = 'active' | 'paused' | 'retired';
 type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -148,13 +134,18 @@ export class FleetWorkload {
   /** Query clients for reading one's own writes; `readYourWrites` of the accepted commands are read back. */
   queryClients: HttpClient[] = [];
   readYourWrites = 0.1;
-  private readonly random: () => number;
+  private readonly choices: RandomChoices;
 
   constructor(
     private readonly http: HttpClient,
-    readonly seed: number = Math.floor(Math.random() * 2 ** 31),
+    seed?: number,
   ) {
-    this.random = seededRandom(seed);
+    this.choices = new RandomChoices(seed);
+  }
+
+  /** The seed of the workload's choices: the same seed draws them again. */
+  get seed(): number {
+    return this.choices.seed;
   }
 
   /** Answers by status, over every run so far. */
@@ -206,7 +197,7 @@ export class FleetWorkload {
       command.onSuccess?.(answer.body.id);
       const agent = this.agents.get(answer.body.id);
       if (agent) agent.revision = Math.max(agent.revision, answer.body.revision);
-      if (this.queryClients.length > 0 && this.chance(this.readYourWrites)) await this.readBack(answer.body);
+      if (this.queryClients.length > 0 && this.choices.chance(this.readYourWrites)) await this.readBack(answer.body);
     } else if (!refusalAllowed(command, answer.status, answer.body?.type)) {
       this.unexpected.push(`${command.kind} ${command.method} ${command.path} ${JSON.stringify(command.body)} -> ${answer.status} ${JSON.stringify(answer.body)}`);
     } else if (!/^application\/problem\+json/.test(answer.headers.get('content-type') ?? '')) {
@@ -220,7 +211,7 @@ export class FleetWorkload {
    */
   private async readBack(written: { id: string; revision: number; position: string }): Promise<void> {
     const path = `${this.agents.has(written.id) ? '/agents' : '/tasks'}/${written.id}`;
-    const client = this.oneOf(this.queryClients);
+    const client = this.choices.oneOf(this.queryClients);
     const answer = await client.get(path, { 'x-min-position': written.position });
     this.ownReads.made += 1;
     const source = String(answer.headers.get('x-data-source'));
@@ -244,38 +235,27 @@ export class FleetWorkload {
 
   /** Now and then, JSON that a store might not keep as it came: nesting, unicode, floats, nulls. */
   private odd(): object {
-    if (!this.chance(0.3)) return {};
+    if (!this.choices.chance(0.3)) return {};
     return {
       nested: { deep: { list: [1, 'two', null, { three: 3.25 }], empty: {} }, 'ключ': 'värde 🚀 \u2028', none: null },
-      float: this.int(1000) / 8,
-      negative: -this.int(100),
-      big: 2 ** 52 + this.int(100),
-      flag: this.chance(0.5),
+      float: this.choices.int(1000) / 8,
+      negative: -this.choices.int(100),
+      big: 2 ** 52 + this.choices.int(100),
+      flag: this.choices.chance(0.5),
     };
   }
 
-  private chance(p: number): boolean {
-    return this.random() < p;
-  }
-
-  private int(n: number): number {
-    return Math.floor(this.random() * n);
-  }
-
-  private oneOf<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
 
   /** Mostly (80 %) an id the model deems fit, else any. */
   private choose<T>(ids: string[], model: Map<string, T>, fits: (entry: T) => boolean): string | undefined {
     if (ids.length === 0) return undefined;
-    if (this.chance(0.8)) {
+    if (this.choices.chance(0.8)) {
       for (let i = 0; i < 12; i++) {
-        const id = this.oneOf(ids);
+        const id = this.choices.oneOf(ids);
         if (fits(model.get(id)!)) return id;
       }
     }
-    return this.oneOf(ids);
+    return this.choices.oneOf(ids);
   }
 
   private agent(fits: (agent: { status: AgentStatus }) => boolean) {
@@ -287,7 +267,7 @@ export class FleetWorkload {
   }
 
   private pick(): Command {
-    const roll = this.random();
+    const roll = this.choices.next();
     if (this.agentIds.length < 4 || roll < 0.07) return this.register();
     if (roll < 0.09) return this.registerDuplicateName();
     if (roll < 0.14) return this.updateAgent();
@@ -297,20 +277,20 @@ export class FleetWorkload {
     if (roll < 0.47) return this.submit();
     if (roll < 0.48) return this.submitToUnknownAgent();
     if (roll < 0.64 || this.taskIds.length === 0) return this.taskIds.length ? this.startTask() : this.submit();
-    if (roll < 0.76) return this.taskTransition('complete', 'completed', () => (this.chance(0.7) ? { result: { pages: this.int(50), ok: true, ...this.odd() } } : {}));
-    if (roll < 0.84) return this.taskTransition('fail', 'failed', () => ({ error: this.chance(0.8) ? `error ${this.int(1000)}: timed out` : 'ünïcödé "quoted" \\ 🚀\n'.repeat(1 + this.int(60)) }));
+    if (roll < 0.76) return this.taskTransition('complete', 'completed', () => (this.choices.chance(0.7) ? { result: { pages: this.choices.int(50), ok: true, ...this.odd() } } : {}));
+    if (roll < 0.84) return this.taskTransition('fail', 'failed', () => ({ error: this.choices.chance(0.8) ? `error ${this.choices.int(1000)}: timed out` : 'ünïcödé "quoted" \\ 🚀\n'.repeat(1 + this.choices.int(60)) }));
     if (roll < 0.98) return this.cancelTask();
     return this.unknownPath();
   }
 
   private register(): Command {
     const name = `agent-${randomUUID().slice(0, 12)}`;
-    const config = this.chance(0.7) ? { config: { slot: this.int(100), tags: ['x', String(this.int(5))], ...this.odd() } } : {};
+    const config = this.choices.chance(0.7) ? { config: { slot: this.choices.int(100), tags: ['x', String(this.choices.int(5))], ...this.odd() } } : {};
     return {
       kind: 'register',
       method: 'POST',
       path: '/agents',
-      body: { name, version: `1.${this.int(10)}`, ...config },
+      body: { name, version: `1.${this.choices.int(10)}`, ...config },
       // A fresh random name: nothing to refuse.
       refusals: {},
       onSuccess: (id) => {
@@ -322,7 +302,7 @@ export class FleetWorkload {
 
   /** The name of a known agent in another letter case: 409 unless that agent is retired. */
   private registerDuplicateName(): Command {
-    const taken = this.agents.get(this.oneOf(this.agentIds))!;
+    const taken = this.agents.get(this.choices.oneOf(this.agentIds))!;
     const name = taken.name.toUpperCase();
     return {
       kind: 'register-duplicate',
@@ -341,11 +321,11 @@ export class FleetWorkload {
     const id = this.agent((agent) => agent.status !== 'retired')!;
     const model = this.agents.get(id)!;
     const body: Record<string, unknown> = {};
-    if (this.chance(0.3)) body.name = `renamed-${randomUUID().slice(0, 12)}`;
-    if (this.chance(0.6) || Object.keys(body).length === 0) body.version = `2.${this.int(100)}`;
-    if (this.chance(0.5)) body.config = { tuned: this.chance(0.5), level: this.int(9), ...this.odd() };
+    if (this.choices.chance(0.3)) body.name = `renamed-${randomUUID().slice(0, 12)}`;
+    if (this.choices.chance(0.6) || Object.keys(body).length === 0) body.version = `2.${this.choices.int(100)}`;
+    if (this.choices.chance(0.5)) body.config = { tuned: this.choices.chance(0.5), level: this.choices.int(9), ...this.odd() };
     // Now and then at the revision last seen: 412 when another client got there first.
-    const headers = this.chance(0.2) ? { 'if-match': `"${model.revision}"` } : undefined;
+    const headers = this.choices.chance(0.2) ? { 'if-match': `"${model.revision}"` } : undefined;
     return {
       kind: headers ? 'update-if-match' : 'update',
       method: 'PATCH',
@@ -373,8 +353,8 @@ export class FleetWorkload {
 
   private submit(): Command {
     const agentId = this.agent((agent) => agent.status === 'active')!;
-    const type = this.oneOf(['crawl.page', 'index:doc', 'render-pdf', 'mail.send']);
-    const payload = this.chance(0.7) ? { payload: { n: this.int(1000), url: `https://example.test/${this.int(100)}`, ...this.odd() } } : {};
+    const type = this.choices.oneOf(['crawl.page', 'index:doc', 'render-pdf', 'mail.send']);
+    const payload = this.choices.chance(0.7) ? { payload: { n: this.choices.int(1000), url: `https://example.test/${this.choices.int(100)}`, ...this.odd() } } : {};
     return {
       kind: 'submit',
       method: 'POST',
@@ -421,14 +401,14 @@ export class FleetWorkload {
       kind: 'cancel',
       method: 'POST',
       path: `/tasks/${id}/cancel`,
-      body: this.chance(0.5) ? { reason: 'no longer needed' } : undefined,
+      body: this.choices.chance(0.5) ? { reason: 'no longer needed' } : undefined,
       refusals: { 409: ['task_invalid_transition'] },
       onSuccess: () => (this.tasks.get(id)!.status = 'cancelled'),
     };
   }
 
   private unknownPath(): Command {
-    const path = this.oneOf([`/tasks/${randomUUID()}/start`, `/agents/${randomUUID()}/pause`, `/tasks/${randomUUID()}/cancel`]);
+    const path = this.choices.oneOf([`/tasks/${randomUUID()}/start`, `/agents/${randomUUID()}/pause`, `/tasks/${randomUUID()}/cancel`]);
     return { kind: 'unknown-id', method: 'POST', path, refusals: { 404: null } };
   }
 }

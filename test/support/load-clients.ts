@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seededRandom } from './fleet-stack.js';
+import { RandomChoices } from './random-choices.js';
 import { signToken } from './tokens.js';
 
 /** One logical command: the same Idempotency-Key and body on every attempt; each attempt has its own X-Request-Id. */
@@ -67,16 +67,19 @@ export class LoadClients {
   readonly ownReads = { made: 0, unavailable: 0, bySource: {} as Record<string, number>, stale: [] as string[] };
   /** Query answers that are neither 200 nor a 404 of an aggregate the reader may not see yet. */
   readonly odd: string[] = [];
-  readonly seed: number;
-  private readonly random: () => number;
+  private readonly choices: RandomChoices;
   private readonly agents = new Map<string, AgentStatus>();
   private readonly tasks = new Map<string, TaskStatus>();
   private readonly agentIds: string[] = [];
   private readonly taskIds: string[] = [];
 
   constructor(private readonly options: LoadOptions) {
-    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    this.random = seededRandom(this.seed);
+    this.choices = new RandomChoices(options.seed);
+  }
+
+  /** The seed of the clients' choices: the same seed draws them again. */
+  get seed(): number {
+    return this.choices.seed;
   }
 
   /** Answers by status, over every attempt of both kinds. */
@@ -98,7 +101,7 @@ export class LoadClients {
     const client = async () => {
       const session: Session = { writeToken, readToken, last: undefined };
       while (Date.now() < deadline) {
-        if (this.chance(this.options.commandShare ?? 0.2)) await this.command(session);
+        if (this.choices.chance(this.options.commandShare ?? 0.2)) await this.command(session);
         else await this.query(session);
       }
     };
@@ -113,7 +116,7 @@ export class LoadClients {
       if (attempt > 1) this.retries += 1;
       // Now and then the first attempt goes twice at once, as from a client that gave up
       // waiting while the first was still running: one run, both answered alike.
-      const twice = attempt === 1 && this.chance(DUPLICATE_SHARE);
+      const twice = attempt === 1 && this.choices.chance(DUPLICATE_SHARE);
       const [answer, duplicate] = await Promise.all([this.attempt(command, session, `${attempt}`), twice ? this.attempt(command, session, `${attempt}b`) : undefined]);
       if (answer === 'timeout' || answer === 'network-error') continue;
       command.status = answer.status;
@@ -128,7 +131,7 @@ export class LoadClients {
         this.applied(command, answer.body.id);
       }
       // Now and then the answer is taken as lost and the command sent again: its first answer, replayed.
-      if (this.chance(RESEND_SHARE)) {
+      if (this.choices.chance(RESEND_SHARE)) {
         const again = await this.attempt(command, session, 'again');
         this.expectSameAnswer(command, answer, again, 'sent again', true);
       }
@@ -161,10 +164,10 @@ export class LoadClients {
   }
 
   private async query(session: Session): Promise<void> {
-    const readUrl = this.oneOf(this.options.readUrls);
+    const readUrl = this.choices.oneOf(this.options.readUrls);
     const last = session.last;
-    if (last && this.chance(0.25)) return this.readOwnWrite(readUrl, session, last);
-    const headers: Record<string, string> = last && this.chance(0.2) ? { 'x-min-position': last.position } : {};
+    if (last && this.choices.chance(0.25)) return this.readOwnWrite(readUrl, session, last);
+    const headers: Record<string, string> = last && this.choices.chance(0.2) ? { 'x-min-position': last.position } : {};
     const path = this.queryPath();
     const answer = await this.queryRetried(readUrl, path, session.readToken, headers);
     if (typeof answer === 'string' || answer.status === 200 || answer.status === 503) return;
@@ -242,32 +245,32 @@ export class LoadClients {
   }
 
   private queryPath(): string {
-    const roll = this.random();
-    const task = this.taskIds.length > 0 ? this.oneOf(this.taskIds) : undefined;
-    const agent = this.oneOf(this.agentIds);
+    const roll = this.choices.next();
+    const task = this.taskIds.length > 0 ? this.choices.oneOf(this.taskIds) : undefined;
+    const agent = this.choices.oneOf(this.agentIds);
     if (roll < 0.25) return `/agents/${agent}`;
     if (roll < 0.5 && task) return `/tasks/${task}`;
-    if (roll < 0.62) return this.chance(0.5) ? `/tasks?agentId=${agent}&limit=10` : `/tasks?status=${this.oneOf(TASK_STATUSES)}&limit=20`;
-    if (roll < 0.72) return this.chance(0.5) ? '/agents?limit=20' : `/agents?status=${this.oneOf(['active', 'paused', 'retired'])}`;
+    if (roll < 0.62) return this.choices.chance(0.5) ? `/tasks?agentId=${agent}&limit=10` : `/tasks?status=${this.choices.oneOf(TASK_STATUSES)}&limit=20`;
+    if (roll < 0.72) return this.choices.chance(0.5) ? '/agents?limit=20' : `/agents?status=${this.choices.oneOf(['active', 'paused', 'retired'])}`;
     if (roll < 0.86) return '/stats';
-    return task && this.chance(0.5) ? `/tasks/${task}/history` : `/agents/${agent}/history`;
+    return task && this.choices.chance(0.5) ? `/tasks/${task}/history` : `/agents/${agent}/history`;
   }
 
   /** Mostly a valid transition by the clients' shared model (stale under concurrency); refusals (409) happen too. */
   private pick(): IssuedCommand {
-    const roll = this.random();
-    if (this.agentIds.length < SEED_AGENTS || roll < 0.08) return this.issue('register', 'POST', '/agents', { name: `agent-${randomUUID().slice(0, 12)}`, version: '1.0', config: { slot: this.int(100) } });
+    const roll = this.choices.next();
+    if (this.agentIds.length < SEED_AGENTS || roll < 0.08) return this.issue('register', 'POST', '/agents', { name: `agent-${randomUUID().slice(0, 12)}`, version: '1.0', config: { slot: this.choices.int(100) } });
     const agent = (fits: (status: AgentStatus) => boolean) => this.choose(this.agentIds, this.agents, fits);
     const task = (fits: (status: TaskStatus) => boolean) => this.choose(this.taskIds, this.tasks, fits);
-    if (roll < 0.14) return this.issue('update', 'PATCH', `/agents/${agent((s) => s !== 'retired')}`, { version: `2.${this.int(100)}` });
+    if (roll < 0.14) return this.issue('update', 'PATCH', `/agents/${agent((s) => s !== 'retired')}`, { version: `2.${this.choices.int(100)}` });
     if (roll < 0.19) return this.issue('pause', 'POST', `/agents/${agent((s) => s === 'active')}/pause`, undefined);
     if (roll < 0.24) return this.issue('resume', 'POST', `/agents/${agent((s) => s === 'paused')}/resume`, undefined);
     if (roll < 0.48 || this.taskIds.length === 0) {
-      return this.issue('submit', 'POST', '/tasks', { agentId: agent((s) => s === 'active'), type: 'crawl.page', payload: { n: this.int(1000) } });
+      return this.issue('submit', 'POST', '/tasks', { agentId: agent((s) => s === 'active'), type: 'crawl.page', payload: { n: this.choices.int(1000) } });
     }
     if (roll < 0.66) return this.issue('start', 'POST', `/tasks/${task((s) => s === 'pending')}/start`, undefined);
-    if (roll < 0.8) return this.issue('complete', 'POST', `/tasks/${task((s) => s === 'running')}/complete`, { result: { pages: this.int(50) } });
-    if (roll < 0.9) return this.issue('fail', 'POST', `/tasks/${task((s) => s === 'running')}/fail`, { error: `error ${this.int(1000)}` });
+    if (roll < 0.8) return this.issue('complete', 'POST', `/tasks/${task((s) => s === 'running')}/complete`, { result: { pages: this.choices.int(50) } });
+    if (roll < 0.9) return this.issue('fail', 'POST', `/tasks/${task((s) => s === 'running')}/fail`, { error: `error ${this.choices.int(1000)}` });
     return this.issue('cancel', 'POST', `/tasks/${task((s) => s === 'pending' || s === 'running')}/cancel`, { reason: 'no longer needed' });
   }
 
@@ -290,26 +293,15 @@ export class LoadClients {
   }
 
   private choose<T>(ids: string[], model: Map<string, T>, fits: (entry: T) => boolean): string {
-    if (this.chance(0.85)) {
+    if (this.choices.chance(0.85)) {
       for (let i = 0; i < 12; i++) {
-        const id = this.oneOf(ids);
+        const id = this.choices.oneOf(ids);
         if (fits(model.get(id)!)) return id;
       }
     }
-    return this.oneOf(ids);
+    return this.choices.oneOf(ids);
   }
 
-  private chance(p: number): boolean {
-    return this.random() < p;
-  }
-
-  private int(n: number): number {
-    return Math.floor(this.random() * n);
-  }
-
-  private oneOf<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
 }
 
 interface Session {

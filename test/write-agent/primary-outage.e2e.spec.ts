@@ -11,6 +11,7 @@ import { runMigrations } from '../../migrations/data-source.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { expectProblem } from '../support/problem.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
+import { signalAll } from '../support/signals.js';
 
 // The primary goes away under a load of commands, on a cluster of its own (the shared
 // one must keep running): an immediate shutdown (connections refused and broken), then a
@@ -31,15 +32,6 @@ let writer: AgentProcess;
 let token: string;
 /** Processes frozen by the SIGSTOP test; thawed in afterAll too, should it fail midway. */
 const stopped: number[] = [];
-const signal = (pids: number[], sig: NodeJS.Signals) => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // exited meanwhile
-    }
-  }
-};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'write-outage-pg-'));
@@ -58,7 +50,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  signal(stopped, 'SIGCONT');
+  signalAll(stopped, 'SIGCONT');
   await writer?.stop();
   await cluster?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -227,9 +219,9 @@ describe('the primary goes away under load', () => {
           .map((line) => Number(line.trim()))
           .filter((pid) => pid > 0);
         stopped.push(postmaster, ...children);
-        signal(stopped, 'SIGSTOP');
+        signalAll(stopped, 'SIGSTOP');
       },
-      async () => signal(stopped, 'SIGCONT'),
+      async () => signalAll(stopped, 'SIGCONT'),
     );
     const eventsChecked = await expectLoggedOnce(run.sent);
     console.log(
