@@ -27,7 +27,8 @@ export interface Backlog {
 
 /**
  * Reads the event log in its total order (tx_id, position), gap-safely: only rows of
- * transactions older than every transaction still in flight, so no event can later
+ * transactions older than every transaction still in flight (`log_xmin()`: the snapshot's
+ * xmin on the log clock, migrations/1765200000000-log-clock.ts), so no event can later
  * commit behind a position already read (docs/architecture.md, "The event log"). Served by
  * events_tx_order_idx. Each read is gap-safe for its own snapshot, on whichever database
  * answers it, so a reader may switch between the replica and the primary from one read
@@ -52,7 +53,7 @@ export class EventLogReader {
               to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
        FROM events e
        WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
-         AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND e.tx_id < log_xmin()
        ORDER BY e.tx_id, e.position
        LIMIT $3`,
       [after.txId.toString(), after.position.toString(), limit],

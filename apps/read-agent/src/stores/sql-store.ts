@@ -88,7 +88,7 @@ export class SqlStore {
    */
   async reflects(token: LogPosition): Promise<boolean> {
     const rows = await this.query<{ seen: boolean }>(
-      'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS seen',
+      'SELECT log_xmin() > $1::xid8 AS seen',
       [token.txId.toString()],
     );
     return rows[0]?.seen === true;
