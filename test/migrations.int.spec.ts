@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '@app/local-stack';
 import { runMigrations } from '../migrations/data-source.js';
 
-const ALL = ['InitialSchema1764115200000', 'OpenTasksIndex1764979200000', 'RelayLease1765000000000', 'TaskDeadlines1765100000000'];
+const ALL = ['InitialSchema1764115200000', 'OpenTasksIndex1764979200000', 'RelayLease1765000000000', 'TaskDeadlines1765100000000', 'LogClock1765200000000'];
 
 /** A new, empty database on the primary (replicas are not needed here). */
 async function emptyDatabase(prefix: string): Promise<string> {
@@ -80,6 +80,29 @@ describe('the migrated schema', () => {
     const first = await insertEvent();
     const second = await insertEvent();
     expect(BigInt(second.rows[0].position)).toBeGreaterThan(BigInt(first.rows[0].position));
+  });
+
+  it('numbers events on the log clock: the transaction id, plus an offset that realigning raises past the log and never lowers', async () => {
+    const txOf = async () => BigInt((await sql.query(`INSERT INTO events (aggregate_type, aggregate_id, revision, type, data, metadata, occurred_at)
+       VALUES ('agent', $1, 1, 'AgentRegistered', '{}', '{}', now()) RETURNING tx_id::text AS tx, pg_current_xact_id()::text AS xid, log_xid_offset() AS offset`, [randomUUID()])).rows.map((row) => {
+      expect(BigInt(row.tx)).toBe(BigInt(row.xid) + BigInt(row.offset));
+      return row.tx;
+    })[0]);
+    const before = await txOf();
+    // On the cluster that wrote the log the offset stays 0.
+    expect((await sql.query('SELECT log_clock_realign() AS offset')).rows[0].offset).toBe('0');
+    // As after a restore from a cluster far ahead: a log id 10^9 above the counter.
+    await sql.query('ALTER TABLE events DISABLE TRIGGER USER');
+    await sql.query(`UPDATE events SET tx_id = (tx_id::text::bigint + 1000000000)::text::xid8 WHERE tx_id = $1::xid8`, [before.toString()]);
+    await sql.query('ALTER TABLE events ENABLE TRIGGER USER');
+    const raised = BigInt((await sql.query('SELECT log_clock_realign() AS offset')).rows[0].offset);
+    expect(raised).toBeGreaterThan(999_000_000n);
+    const after = await txOf();
+    expect(after).toBeGreaterThan(before + 1_000_000_000n);
+    const { rows } = await sql.query(`SELECT log_xmin()::text AS xmin`);
+    expect(BigInt(rows[0].xmin)).toBeGreaterThan(before + 1_000_000_000n);
+    // Realigning again, or with the log now below the clock, never lowers it.
+    expect(BigInt((await sql.query('SELECT log_clock_realign() AS offset')).rows[0].offset)).toBe(raised);
   });
 
   it('refuses two agents that are not retired named A and a', async () => {
