@@ -7,6 +7,7 @@ import { RedisConnection } from '@app/platform';
 import type { EventLogReader } from '@app/event-log';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
 import { projectorLogReader } from '../../apps/read-agent/src/event-log/projector-log-reader.js';
+import { DatabaseHistory } from '../../apps/read-agent/src/projector/database-history.js';
 import { Projector } from '../../apps/read-agent/src/projector/projector.js';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { AgentView, StatsView, TaskView } from '../../apps/read-agent/src/read-model/views.js';
@@ -67,7 +68,7 @@ export async function startProjector(
   if (!options.startWhileConnecting) await new Promise((ready) => connection.client!.once('ready', ready));
   const source = new EventLogSource(db);
   const log = projectorLogReader(source);
-  const projector = new Projector(connection, log, {
+  const projector = new Projector(connection, log, new DatabaseHistory(source), {
     leaseMs: options.leaseMs ?? 2_000,
     pollMs: options.pollMs ?? 500,
     batchSize: options.batchSize ?? 500,

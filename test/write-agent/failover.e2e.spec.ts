@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, startPostgresCluster, type PostgresCluster } from '@app/local-stack';
 import { runMigrations } from '../../migrations/data-source.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
+import { isolatedRedis, until, viewsInRedis, viewsOnPrimary, type Views } from '../support/projection-harness.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TestDatabase } from '../support/test-database.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 
 // Losing the primary's machine under a load of keyed commands with client retries: the
@@ -240,30 +243,82 @@ describe('failover to the streaming replica, synchronous replication', () => {
 });
 
 describe('failover to the streaming replica, asynchronous replication', () => {
-  it('recovers by itself; what the replica had not received is lost, counted here', async () => {
+  it('recovers by itself; what the replica had not received is lost, counted here; the read side drops what it had projected of it', async () => {
     const setup = await setUp(false);
-    // The replica's WAL receiver frozen for the last 500 ms before the kill, then killed
-    // with the primary: the commits of that half second are acknowledged by the primary
-    // and never reach the replica.
-    let walReceiver: number | undefined;
-    const run = await failOver(
-      setup,
-      async () => {
-        walReceiver = await onNode(setup.replicaDbUrl, async (sql) => (await sql.query<{ pid: number }>('SELECT pid FROM pg_stat_wal_receiver')).rows[0]?.pid);
-        expect(walReceiver).toBeDefined();
-        process.kill(walReceiver!, 'SIGSTOP');
-        await sleep(500);
-      },
-      () => process.kill(walReceiver!, 'SIGKILL'),
-    );
-    const figures = await measure(setup, run);
-    const lostWhileFrozen = run.acknowledged.filter((ack) => ack.answeredAt > run.killedAt - 500 && ack.answeredAt < run.killedAt).length;
-    console.log('failover, asynchronous:', JSON.stringify({ ...figures, missing: figures.missing.length, lostWhileFrozen, moveAfterMs: MOVE_AFTER_MS }));
+    // A read agent projecting from the primary's address: before the kill it projects
+    // commits that the replica never receives.
+    const redis = await isolatedRedis();
+    const reader = await startAgent('read-agent', {
+      DATABASE_URL: withPort(setup.replicaDbUrl, setup.proxy.port),
+      REDIS_URL: redis.url,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      RATE_LIMIT_PER_MINUTE: '0',
+      PROJECTION_LEASE_MS: '1000',
+    });
+    const cleanUp = async () => {
+      await reader.stop().catch(() => undefined);
+      await redis.close();
+    };
+    try {
+      // The replica's WAL receiver frozen for the last 500 ms before the kill, then killed
+      // with the primary: the commits of that half second are acknowledged by the primary
+      // and never reach the replica.
+      let walReceiver: number | undefined;
+      let projectedAtKill: Promise<Views> | undefined;
+      const run = await failOver(
+        setup,
+        async () => {
+          walReceiver = await onNode(setup.replicaDbUrl, async (sql) => (await sql.query<{ pid: number }>('SELECT pid FROM pg_stat_wal_receiver')).rows[0]?.pid);
+          expect(walReceiver).toBeDefined();
+          process.kill(walReceiver!, 'SIGSTOP');
+          await sleep(500);
+        },
+        () => {
+          process.kill(walReceiver!, 'SIGKILL');
+          projectedAtKill = viewsInRedis(redis.client);
+        },
+      );
+      const figures = await measure(setup, run);
+      const lostWhileFrozen = run.acknowledged.filter((ack) => ack.answeredAt > run.killedAt - 500 && ack.answeredAt < run.killedAt).length;
 
-    expect(figures.acknowledged).toBeGreaterThan(20);
-    // Asynchronous replication acknowledged commits the replica never had.
-    expect(figures.missing.length).toBeGreaterThan(0);
-    expect(figures.eventsPerAgent).toStrictEqual([1]);
-    expect(figures.rtoMs).toBeLessThan(MOVE_AFTER_MS + RTO_BOUND_MS);
-  }, 120_000);
+      expect(figures.acknowledged).toBeGreaterThan(20);
+      // Asynchronous replication acknowledged commits the replica never had.
+      expect(figures.missing.length).toBeGreaterThan(0);
+      expect(figures.eventsPerAgent).toStrictEqual([1]);
+      expect(figures.rtoMs).toBeLessThan(MOVE_AFTER_MS + RTO_BOUND_MS);
+
+      // The projector had applied lost commands; on the new history it starts over, and the
+      // views converge to what the new primary has: none of the lost agents.
+      const atKill = projectedAtKill ? (await projectedAtKill).agents : {};
+      const lostButProjected = figures.missing.filter((id) => id in atKill);
+      expect(lostButProjected.length).toBeGreaterThan(0);
+      const newPrimary = new pg.Pool({ connectionString: setup.replicaDbUrl, max: 2 });
+      try {
+        const database = { sql: newPrimary } as unknown as TestDatabase;
+        const convergedMs = await until(
+          'the views to equal the new primary',
+          async () => isDeepStrictEqual(await viewsInRedis(redis.client), await viewsOnPrimary(database)),
+          30_000,
+        ).catch(async (error: Error) => {
+          const [inRedis, onPrimary] = await Promise.all([viewsInRedis(redis.client), viewsOnPrimary(database)]);
+          const differ = Object.keys(onPrimary.agents).filter((id) => JSON.stringify(inRedis.agents[id]) !== JSON.stringify(onPrimary.agents[id]));
+          const extra = Object.keys(inRedis.agents).filter((id) => !(id in onPrimary.agents));
+          throw new Error(`${error.message} (${Object.keys(inRedis.agents).length} agents in Redis, ${Object.keys(onPrimary.agents).length} on the primary; ${differ.length} differ, e.g. ${JSON.stringify(inRedis.agents[differ[0]])} vs ${JSON.stringify(onPrimary.agents[differ[0]])}; ${extra.length} extra; stats ${JSON.stringify(inRedis.stats)} vs ${JSON.stringify(onPrimary.stats)}); the read agent said:\n${reader.output().filter((line) => /projector|Projector|history/i.test(line)).slice(-15).join('\n')}`);
+        });
+        const views = await viewsInRedis(redis.client);
+        expect(views).toStrictEqual(await viewsOnPrimary(database));
+        expect(figures.missing.filter((id) => id in views.agents)).toStrictEqual([]);
+        const metrics = await (await fetch(`${reader.url}/metrics`)).text();
+        expect(metrics).toMatch(/^cqrs_projection_history_restarts_total 1$/m);
+        console.log(
+          'failover, asynchronous:',
+          JSON.stringify({ ...figures, missing: figures.missing.length, lostWhileFrozen, lostButProjected: lostButProjected.length, viewsConvergedMsAfterCheck: convergedMs, moveAfterMs: MOVE_AFTER_MS }),
+        );
+      } finally {
+        await newPrimary.end();
+      }
+    } finally {
+      await cleanUp();
+    }
+  }, 150_000);
 });

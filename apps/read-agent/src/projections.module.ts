@@ -3,6 +3,7 @@ import { EventLogReader } from '@app/event-log';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
+import { DatabaseHistory } from './projector/database-history.js';
 import { OldestOpenTransaction } from './projector/oldest-open-transaction.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
 import { Projector } from './projector/projector.js';
@@ -19,6 +20,7 @@ import { ProjectedViews } from './stores/projected-views.js';
   providers: [
     EventLogSource,
     { provide: EventLogReader, inject: [EventLogSource], useFactory: projectorLogReader },
+    DatabaseHistory,
     Projector,
     ProjectedViews,
     ProjectionProgress,

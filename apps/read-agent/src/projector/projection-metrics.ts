@@ -7,6 +7,11 @@ export const poisonEvents = new Counter({
   help: 'Events the projector could not apply, recorded in the poison hash and skipped',
 });
 
+export const historyRestarts = new Counter({
+  name: 'cqrs_projection_history_restarts_total',
+  help: "Times the projector started a new generation because the database's history changed (a failover to a new timeline, or a restore into a new cluster)",
+});
+
 // What the gauges read at scrape time; every read agent reports the shared projection.
 let source: ProjectionProgress | undefined;
 

@@ -11,7 +11,8 @@ import { EventLogReader, LOG_START, LogSourcePolicy } from '@app/event-log';
 import { applyBatch } from '../projections/apply-event.js';
 import { ProjectorLease } from './projector-lease.js';
 import { projectionConfig, type ProjectionConfig } from '../config/projection.config.js';
-import { poisonEvents } from './projection-metrics.js';
+import { DatabaseHistory } from './database-history.js';
+import { historyRestarts, poisonEvents } from './projection-metrics.js';
 import { ProjectionStore, type BatchWrite } from '../redis-views/projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';
 
@@ -19,9 +20,14 @@ import { ProjectorWakeup } from './projector-wakeup.js';
 const UNSEEN_POLL_MS = 3;
 const UNSEEN_WINDOW_MS = 2_000;
 const MAX_BACKOFF_MS = 5_000;
+/** How often a session asks whether the database's history changed under it. */
+const HISTORY_CHECK_MS = 1_000;
 
 interface Session {
   generation: string;
+  /** The database history the generation is projected from (DatabaseHistory). */
+  history: string;
+  historyCheckedAt: number;
   checkpoint: LogPosition;
   highestRead: bigint;
   /** Where the next read goes: the replica for a backlog, the primary at the tail. */
@@ -29,6 +35,12 @@ interface Session {
 }
 
 class SteppedDown extends Error {}
+
+class HistoryChanged extends Error {
+  constructor(from: string, to: string) {
+    super(`the database's history changed from ${from} to ${to}`);
+  }
+}
 
 /**
  * Keeps the Redis views up to date with the event log. Runs in every read agent; only
@@ -47,6 +59,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly redis: RedisConnection,
     private readonly log: EventLogReader,
+    private readonly databaseHistory: DatabaseHistory,
     @Inject(projectionConfig.KEY) private readonly config: ProjectionConfig,
   ) {}
 
@@ -135,6 +148,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     const { batchSize } = this.config;
     let committing: Promise<void> | undefined;
     for (;;) {
+      await this.checkHistory(session);
       const from = session.reads.next;
       const [events] = await Promise.all([this.log.readAfter(session.checkpoint, batchSize, from), committing]);
       if (!this.running) return;
@@ -166,10 +180,54 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private async openSession(): Promise<Session> {
-    const generation = await this.store!.ensureGeneration();
+    const history = await this.databaseHistory.current();
+    let generation = await this.store!.ensureGeneration();
+    const recorded = await this.store!.history(generation);
+    // A generation projected before histories were recorded is taken as this one's.
+    if (recorded === null) await this.store!.claimHistory(generation, history);
+    else if (recorded !== history) generation = await this.startOver(generation, recorded, history);
     const checkpoint = (await this.store!.checkpoint(generation)) ?? LOG_START;
     // A new session (start, takeover, after an error) may be far behind: a new policy reads the replica first.
-    return { generation, checkpoint, highestRead: checkpoint.position, reads: new LogSourcePolicy(this.config.batchSize) };
+    return {
+      generation,
+      history,
+      historyCheckedAt: Date.now(),
+      checkpoint,
+      highestRead: checkpoint.position,
+      reads: new LogSourcePolicy(this.config.batchSize),
+    };
+  }
+
+  /** Ends the session when the database's history changed under it: the next one starts over. */
+  private async checkHistory(session: Session): Promise<void> {
+    if (Date.now() - session.historyCheckedAt < HISTORY_CHECK_MS) return;
+    const history = await this.databaseHistory.current();
+    if (history !== session.history) throw new HistoryChanged(session.history, history);
+    session.historyCheckedAt = Date.now();
+  }
+
+  /**
+   * The views were projected from another history of the database (a failover whose new
+   * primary may lack commits the old one had, or a restore): they may hold events this
+   * database does not have, and its new events may take transaction ids at or below the
+   * checkpoint. Readers are switched at once to a new, empty generation, which this
+   * session projects from the start of the log; until it has caught up, a view it lacks
+   * is read from the databases, as for any projection lag.
+   */
+  private async startOver(previous: string, recorded: string, history: string): Promise<string> {
+    const owner = this.lease!.owner;
+    if (!owner) throw new SteppedDown();
+    const next = await this.store!.nextGeneration();
+    await this.store!.claimHistory(next, history);
+    const swap = await this.store!.commit({ generation: next, views: await this.store!.load(next, []), poison: [], last: null }, { owner, swapTo: next });
+    if (swap.status !== 'committed') throw new Error(`the new generation was not swapped in (${swap.status})`);
+    historyRestarts.inc();
+    this.logger.warn(
+      `the database's history changed (${recorded} -> ${history}: a failover or a restore); generation ${previous} may hold events ` +
+        `this database does not have: readers moved to generation ${next}, projected again from the start of the log`,
+    );
+    void this.store!.dropGeneration(previous).catch((error: unknown) => this.logger.warn(`generation ${previous} not deleted: ${(error as Error).message}`));
+    return next;
   }
 
   private async commit(batch: BatchWrite): Promise<void> {

@@ -4,11 +4,15 @@ import { EventLogReader, LOG_START, LogSourcePolicy, type LoggedEvent, type LogS
 import { applyBatch, type PoisonEvent } from '../projections/apply-event.js';
 import { ProjectorLease } from '../projector/projector-lease.js';
 import { ProjectionStore } from '../redis-views/projection-store.js';
-import { generationPattern } from '../redis-views/redis-layout.js';
 import { ViewCache } from './view-cache.js';
 
 export interface RebuildOptions {
   leaseMs: number;
+  /**
+   * The database history the log is read from (DatabaseHistory), recorded with the
+   * generation; without it the projector records the one it finds at its next session.
+   */
+  history?: string;
   /** Events per batch; default 5000. */
   batchSize?: number;
   /** Progress lines. */
@@ -62,6 +66,7 @@ export class ProjectionRebuild {
   async run(): Promise<RebuildResult> {
     this.startedAt = Date.now();
     const generation = await this.store.nextGeneration();
+    if (this.options.history) await this.store.claimHistory(generation, this.options.history);
     this.report(`rebuilding the projections into generation ${generation}`);
     const filled = await this.fill(generation, LOG_START);
     const lease = new ProjectorLease(this.redis, this.options.leaseMs);
@@ -166,15 +171,8 @@ export class ProjectionRebuild {
     }
   }
 
-  /** Deletes a generation nobody reads any more; UNLINK frees memory off Redis's main thread. */
   private async drop(generation: string): Promise<number> {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', generationPattern(generation), 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
-    } while (cursor !== '0');
+    const deleted = await this.store.dropGeneration(generation);
     this.report(`deleted ${deleted} keys of generation ${generation}`);
     return deleted;
   }

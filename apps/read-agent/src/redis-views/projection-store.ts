@@ -5,7 +5,7 @@ import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import type { PoisonEvent } from '../projections/apply-event.js';
 import { stringOrNull } from './lua-script.js';
 import { COMMIT, ENSURE_GENERATION, NEXT_GENERATION } from './projection-scripts.js';
-import { GENERATION_COUNTER_KEY, GENERATION_KEY, LEASE_KEY, viewKeys } from './redis-layout.js';
+import { GENERATION_COUNTER_KEY, GENERATION_KEY, generationPattern, LEASE_KEY, viewKeys } from './redis-layout.js';
 import type { ViewCache } from '../rebuild/view-cache.js';
 import { touchedBy, WorkingSet, type ViewChanges } from '../projections/working-set.js';
 
@@ -44,6 +44,28 @@ export class ProjectionStore {
   async checkpoint(generation: string): Promise<LogPosition | null> {
     const token = await this.redis.get(viewKeys(generation).checkpoint);
     return token ? (parsePositionToken(token) ?? null) : null;
+  }
+
+  /** The database history the generation was projected from; null for one older than the check. */
+  history(generation: string): Promise<string | null> {
+    return this.redis.get(viewKeys(generation).history);
+  }
+
+  /** Records the history of a generation that has none yet; false when it has one already. */
+  async claimHistory(generation: string, history: string): Promise<boolean> {
+    return (await this.redis.set(viewKeys(generation).history, history, 'NX')) === 'OK';
+  }
+
+  /** Deletes a generation nobody reads any more; UNLINK frees memory off Redis's main thread. */
+  async dropGeneration(generation: string): Promise<number> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', generationPattern(generation), 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
   }
 
   /** Loads every view the events can touch, in one MGET (of those `cache` does not know). */

@@ -19,6 +19,8 @@ export const viewKeys = (generation: string) => {
     checkpoint: `${prefix}:checkpoint`,
     /** Epoch ms: occurredAt of the last applied event (for the lag metric). */
     checkpointTime: `${prefix}:checkpoint-time`,
+    /** `<system identifier>:<timeline>` of the database the generation was projected from (DatabaseHistory). */
+    history: `${prefix}:history`,
     /** Hash: log position -> JSON { type, aggregateId, error } of events that could not be applied. */
     poison: `${prefix}:poison`,
   };
