@@ -7,7 +7,7 @@ import { RedisConnection } from '@app/platform';
 import type { EventLogReader } from '@app/event-log';
 import { EventLogSource } from '../../apps/read-agent/src/event-log/event-log.source.js';
 import { projectorLogReader } from '../../apps/read-agent/src/event-log/projector-log-reader.js';
-import { DatabaseHistory } from '../../apps/read-agent/src/projector/database-history.js';
+import { DatabaseHistory } from '../../apps/read-agent/src/event-log/database-history.js';
 import { Projector } from '../../apps/read-agent/src/projector/projector.js';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import type { AgentView, StatsView, TaskView } from '../../apps/read-agent/src/read-model/views.js';

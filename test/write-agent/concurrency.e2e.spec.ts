@@ -265,10 +265,10 @@ describe('concurrent commands', () => {
   });
 });
 
-/** Whether token `a` is at or past token `b` in the log's read order: "<txId>.<position>", compared as numbers. */
+/** Whether token `a` is at or past token `b` in the log's read order ("<txId>.<position>.<history>", as numbers). */
 function covers(a: string, b: string): boolean {
-  const [aTx, aPosition] = a.split('.').map(BigInt);
-  const [bTx, bPosition] = b.split('.').map(BigInt);
+  const [aTx, aPosition] = a.split('.').slice(0, 2).map(BigInt);
+  const [bTx, bPosition] = b.split('.').slice(0, 2).map(BigInt);
   return aTx > bTx || (aTx === bTx && aPosition >= bPosition);
 }
 

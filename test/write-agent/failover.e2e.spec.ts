@@ -36,6 +36,8 @@ const withPort = (url: string, next: number) => {
 
 interface Acknowledged {
   id: string;
+  /** The position token of the answer. */
+  position: string;
   sentAt: number;
   answeredAt: number;
   attempts: number;
@@ -99,11 +101,11 @@ async function registerWithRetries(setup: Setup, id: string): Promise<Acknowledg
         signal: AbortSignal.timeout(5_000),
       });
       status = response.status;
-      await response.text();
+      const body = await response.text();
+      if (status >= 200 && status < 300) return { id, position: JSON.parse(body).position, sentAt, answeredAt: Date.now(), attempts };
     } catch {
       // no answer: retried below
     }
-    if (status >= 200 && status < 300) return { id, sentAt, answeredAt: Date.now(), attempts };
     if (status !== 0 && status !== 503) return { refused: status };
     await sleep(100);
   }
@@ -310,6 +312,16 @@ describe('failover to the streaming replica, asynchronous replication', () => {
         expect(figures.missing.filter((id) => id in views.agents)).toStrictEqual([]);
         const metrics = await (await fetch(`${reader.url}/metrics`)).text();
         expect(metrics).toMatch(/^cqrs_projection_history_restarts_total 1$/m);
+
+        // The token of a lost command is refused, not answered once the new history passes it.
+        const queries = { authorization: `Bearer ${await signToken({ scope: 'queries:read' })}` };
+        const lost = run.acknowledged.find((ack) => ack.id === figures.missing[0])!;
+        const refused = await fetch(`${reader.url}/agents/${lost.id}`, { headers: { ...queries, 'x-min-position': lost.position } });
+        expect(refused.status).toBe(409);
+        expect(await refused.json()).toMatchObject({ type: 'urn:problem:position-of-another-history' });
+        const kept = run.acknowledged.find((ack) => ack.sentAt > run.movedAt)!;
+        const read = await fetch(`${reader.url}/agents/${kept.id}`, { headers: { ...queries, 'x-min-position': kept.position } });
+        expect(read.status).toBe(200);
         console.log(
           'failover, asynchronous:',
           JSON.stringify({ ...figures, missing: figures.missing.length, lostWhileFrozen, lostButProjected: lostButProjected.length, viewsConvergedMsAfterCheck: convergedMs, moveAfterMs: MOVE_AFTER_MS }),

@@ -3,7 +3,7 @@ import { EventLogReader } from '@app/event-log';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { ReadAgentConfigModule } from './config/read-agent-config.module.js';
-import { DatabaseHistory } from './projector/database-history.js';
+import { DatabaseHistory } from './event-log/database-history.js';
 import { OldestOpenTransaction } from './projector/oldest-open-transaction.js';
 import { ProjectionProgress } from './projector/projection-progress.js';
 import { Projector } from './projector/projector.js';
@@ -26,6 +26,6 @@ import { ProjectedViews } from './stores/projected-views.js';
     ProjectionProgress,
     OldestOpenTransaction,
   ],
-  exports: [ProjectedViews, ProjectionProgress, OldestOpenTransaction],
+  exports: [ProjectedViews, ProjectionProgress, OldestOpenTransaction, DatabaseHistory],
 })
 export class ProjectionsModule {}

@@ -4,7 +4,7 @@ import { databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { projectionConfig } from './config/projection.config.js';
-import { DatabaseHistory } from './projector/database-history.js';
+import { DatabaseHistory } from './event-log/database-history.js';
 import { ProjectionRebuild } from './rebuild/projection-rebuild.js';
 
 // Only the variables this tool uses are validated: it serves no HTTP and checks no

@@ -17,7 +17,7 @@ export const ANSWER_HEADERS = {
   ETag: { description: 'Changes whenever the answer does', schema: { type: 'string' } },
 };
 export const NOT_MODIFIED = { description: 'Not modified (If-None-Match matched); no body', headers: ANSWER_HEADERS };
-export const problemStatuses = (byId: boolean) => (byId ? [400, 401, 403, 404, 429, 503] : [400, 401, 403, 429, 503]);
+export const problemStatuses = (byId: boolean) => (byId ? [400, 401, 403, 404, 409, 429, 503] : [400, 401, 403, 409, 429, 503]);
 
 /** OpenAPI of a query route: its operation id (the query's name), answer, 304, and problem answers. */
 export function QueryRoute(operationId: string, summary: string, type: Type<unknown>, options: { byId?: boolean } = {}) {

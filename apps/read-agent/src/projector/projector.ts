@@ -11,7 +11,7 @@ import { EventLogReader, LOG_START, LogSourcePolicy } from '@app/event-log';
 import { applyBatch } from '../projections/apply-event.js';
 import { ProjectorLease } from './projector-lease.js';
 import { projectionConfig, type ProjectionConfig } from '../config/projection.config.js';
-import { DatabaseHistory } from './database-history.js';
+import { DatabaseHistory } from '../event-log/database-history.js';
 import { historyRestarts, poisonEvents } from './projection-metrics.js';
 import { ProjectionStore, type BatchWrite } from '../redis-views/projection-store.js';
 import { ProjectorWakeup } from './projector-wakeup.js';

@@ -6,6 +6,7 @@ import { ReadRouter } from './read-router.js';
 import type { SqlStore } from './sql-store.js';
 import type { SqlStores } from './sql-stores.js';
 import { StoresUnavailableError } from './stores-unavailable.error.js';
+import type { DatabaseHistory } from '../event-log/database-history.js';
 
 const at = (txId: number, position: number): LogPosition => ({ txId: BigInt(txId), position: BigInt(position) });
 
@@ -43,9 +44,12 @@ const projected = (views: ProjectedViews) => views.read('stats') as unknown as P
 
 const NO_REDIS = redis(() => Promise.reject(new Error('no redis')), false);
 
-function router(projections: ProjectedViews, replicas: ReturnType<typeof database>[], primary = database('primary'), waitMs = 100) {
+/** The primary's history as the router last read it (undefined: never answered). */
+const history = (tag: string | undefined = 'aaaaaaaa') => ({ currentTag: async () => tag }) as unknown as DatabaseHistory;
+
+function router(projections: ProjectedViews, replicas: ReturnType<typeof database>[], primary = database('primary'), waitMs = 100, current = history()) {
   const stores = { replicas, primary } as unknown as SqlStores;
-  return new ReadRouter(projections, stores, { waitMs });
+  return new ReadRouter(projections, stores, current, { waitMs });
 }
 
 /** The query each store runs: fails on a store that is down, else answers the store's name. */
@@ -173,5 +177,19 @@ describe('ReadRouter', () => {
     expect(answer.source).toBe('primary');
     const down = router(NO_REDIS, lagging(), database('primary', { down: true }), 30).fromDatabases(run, at(5, 1));
     await expect(down).rejects.toBeInstanceOf(StoresUnavailableError);
+  });
+
+  it('refuses with 409 a token of another history of the database, before asking any store', async () => {
+    const replica = database('replica');
+    const reads = router(NO_REDIS, [replica], database('primary'), 100, history('bbbbbbbb'));
+    const error = await reads.fromDatabases(run, { ...at(5, 5), history: 'aaaaaaaa' }).catch((caught: unknown) => caught);
+    expect(toProblem(error).body).toMatchObject({ status: 409, type: 'urn:problem:position-of-another-history' });
+    expect(replica.calls).toEqual([]);
+  });
+
+  it("serves a token of the primary's history, one without a history, and any while the primary never answered", async () => {
+    await expect(router(NO_REDIS, [database('replica')]).fromDatabases(run, { ...at(5, 5), history: 'aaaaaaaa' })).resolves.toMatchObject({ source: 'replica' });
+    await expect(router(NO_REDIS, [database('replica')], database('primary'), 100, history('bbbbbbbb')).fromDatabases(run, at(5, 5))).resolves.toMatchObject({ source: 'replica' });
+    await expect(router(NO_REDIS, [database('replica')], database('primary'), 100, history(undefined)).fromDatabases(run, { ...at(5, 5), history: 'aaaaaaaa' })).resolves.toMatchObject({ source: 'replica' });
   });
 });

@@ -8,6 +8,8 @@ import { SqlStores } from './sql-stores.js';
 import { isQueryError, type SqlStore } from './sql-store.js';
 import { StoresUnavailableError } from './stores-unavailable.error.js';
 import { UnissuedPositionError } from './unissued-position.error.js';
+import { PositionOfAnotherHistoryError } from './position-of-another-history.error.js';
+import { DatabaseHistory } from '../event-log/database-history.js';
 
 /** Polling intervals while waiting for X-Min-Position: soon at first, then every 20 ms. */
 const POLL_MS = [2, 5, 10, 20];
@@ -26,6 +28,7 @@ export class ReadRouter {
   constructor(
     private readonly projections: ProjectedViews,
     private readonly databases: SqlStores,
+    private readonly history: DatabaseHistory,
     @Inject(readConfig.KEY) private readonly config: ReadConfig,
   ) {}
 
@@ -48,6 +51,7 @@ export class ReadRouter {
     minPosition: LogPosition | undefined,
     projected?: (views: ProjectedViews) => Promise<ProjectedRead<R>>,
   ): Promise<Sourced<T>> {
+    if (minPosition?.history) await this.refuseOtherHistory(minPosition.history);
     const deadline = Date.now() + this.config.waitMs;
     // Stores that failed during this request are not asked again by it, nor waited for.
     const failed = new Set<SqlStore>();
@@ -97,6 +101,15 @@ export class ReadRouter {
       if (isQueryError(error)) throw error;
     }
     if (!issued) throw new UnissuedPositionError();
+  }
+
+  /**
+   * A token of another history than the primary's (as last read, at most a second ago)
+   * is refused. While the primary has never answered, the token is served as before.
+   */
+  private async refuseOtherHistory(history: string): Promise<void> {
+    const current = await this.history.currentTag();
+    if (current !== undefined && current !== history) throw new PositionOfAnotherHistoryError();
   }
 
   /** The view when Redis has it and, with a token, its checkpoint covers the token. */

@@ -83,15 +83,15 @@ export class IdempotencyKeys implements OnModuleInit, OnModuleDestroy {
     const [settled] = await this.db.query<Appended>(
       `WITH head AS (${headSql})
        UPDATE idempotency_keys
-       SET response = (response - 'headPending') || jsonb_build_object('txId', head."txId", 'position', head.position)
+       SET response = (response - 'headPending') || jsonb_build_object('txId', head."txId", 'position', head.position, 'history', head.history)
        FROM head WHERE subject = $1 AND key = $2 AND response ? 'headPending'
-       RETURNING response->>'txId' AS "txId", response->>'position' AS position`,
+       RETURNING response->>'txId' AS "txId", response->>'position' AS position, response->>'history' AS history`,
       [claim.subject, claim.key],
     );
     if (settled) return settled;
     // Settled by a concurrent request: a new statement, so a snapshot that sees its commit.
     const [stored] = await this.db.query<Appended>(
-      `SELECT response->>'txId' AS "txId", response->>'position' AS position
+      `SELECT response->>'txId' AS "txId", response->>'position' AS position, response->>'history' AS history
        FROM idempotency_keys WHERE subject = $1 AND key = $2`,
       [claim.subject, claim.key],
     );

@@ -66,19 +66,23 @@ export function decodeStoredAnswer(status: unknown, response: unknown): StoredAn
 }
 
 const DIGITS = /^\d+$/;
+const HISTORY_TAG = /^[0-9a-f]{8}$/;
 const AGGREGATE_TYPES: readonly unknown[] = ['agent', 'task'] satisfies AggregateType[];
 
 function decodeSuccess(status: 200 | 201, response: Record<string, unknown>): CommandResult {
-  const { id, revision, aggregateType, txId, position } = response;
+  const { id, revision, aggregateType, txId, position, history } = response;
   if (typeof id !== 'string' || id === '') throw new MalformedStoredAnswerError('id is not a string');
   if (!Number.isSafeInteger(revision) || (revision as number) < 1) throw new MalformedStoredAnswerError('revision is not a positive integer');
   if (!AGGREGATE_TYPES.includes(aggregateType)) throw new MalformedStoredAnswerError('aggregateType is neither agent nor task');
   if (typeof txId !== 'string' || !DIGITS.test(txId)) throw new MalformedStoredAnswerError('txId is not a decimal string');
   if (typeof position !== 'string' || !DIGITS.test(position)) throw new MalformedStoredAnswerError('position is not a decimal string');
+  if (history !== undefined && history !== null && (typeof history !== 'string' || !HISTORY_TAG.test(history))) {
+    throw new MalformedStoredAnswerError('history is not 8 hex digits');
+  }
   return {
     id,
     revision: revision as number,
-    position: tokenOf({ txId, position }),
+    position: tokenOf({ txId, position, ...(history ? { history } : {}) }),
     created: status === 201,
     aggregateType: aggregateType as AggregateType,
   };

@@ -4,8 +4,10 @@ import { formatPositionToken } from '@app/domain';
 export interface Appended {
   txId: string;
   position: string;
+  /** The database history's tag (libs/event-log/src/database-history.ts), when read with the head. */
+  history?: string;
 }
 
 /** The consistency token a client gets for an appended command. */
 export const tokenOf = (appended: Appended): string =>
-  formatPositionToken({ txId: BigInt(appended.txId), position: BigInt(appended.position) });
+  formatPositionToken({ txId: BigInt(appended.txId), position: BigInt(appended.position), ...(appended.history ? { history: appended.history } : {}) });

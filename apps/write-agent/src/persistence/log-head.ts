@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { HISTORY_TAG_SQL } from '@app/event-log';
 import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 import { IdempotencyKeys } from '../idempotency/idempotency-keys.js';
 import type { Appended } from './appended.js';
@@ -7,9 +8,11 @@ import { PrimaryPool } from './primary-pool.js';
 /**
  * The last event of the log in its read order `(tx_id, position)` among the committed
  * ones (an index-only backward scan of events_tx_order_idx; rows of transactions in flight
- * are invisible and skipped).
+ * are invisible and skipped), with the tag of the database's history that tokens carry
+ * (docs/adr/0009-database-history.md).
  */
-export const LOG_HEAD_SQL = `SELECT tx_id::text AS "txId", position::text AS position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1`;
+export const LOG_HEAD_SQL = `SELECT tx_id::text AS "txId", position::text AS position, ${HISTORY_TAG_SQL} AS history
+  FROM events ORDER BY tx_id DESC, position DESC LIMIT 1`;
 
 /**
  * Reads the head of the log for position tokens (docs/adr/0006-position-tokens-follow-answers.md).
@@ -66,9 +69,10 @@ export class LogHead {
   }
 }
 
-/** The later of two positions in the log's read order. */
+/** The later of two positions in the log's read order; the head `b` lends its history tag. */
 export function laterOf(a: Appended, b: Appended | null): Appended {
   if (!b) return a;
+  if (b.history && !a.history) a = { ...a, history: b.history };
   const [aTx, bTx] = [BigInt(a.txId), BigInt(b.txId)];
   if (aTx !== bTx) return aTx > bTx ? a : b;
   return BigInt(a.position) >= BigInt(b.position) ? a : b;
