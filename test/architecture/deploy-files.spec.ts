@@ -376,7 +376,7 @@ describe('the Kubernetes base (deploy/k8s/base)', () => {
   });
 });
 
-describe('the Kubernetes workers component and the example overlay (deploy/k8s)', () => {
+describe('the Kubernetes components and the example overlay (deploy/k8s)', () => {
   const COMPONENT = join(ROOT, 'deploy/k8s/components/workers');
   const OVERLAY = join(ROOT, 'deploy/k8s/overlays/example');
   const component: Dict = parse(readFileSync(join(COMPONENT, 'kustomization.yaml'), 'utf8'));
@@ -393,7 +393,10 @@ describe('the Kubernetes workers component and the example overlay (deploy/k8s)'
     expect(component.kind).toBe('Component');
     for (const file of [...component.resources, ...component.patches.map((p: Dict) => p.path)]) expect(existsSync(join(COMPONENT, file)), file).toBe(true);
     expect(overlay.resources).toEqual(['../../base']);
-    expect(overlay.components).toEqual(['../../components/workers']);
+    expect(overlay.components).toEqual(['../../components/workers', '../../components/backups']);
+    const backups: Dict = parse(readFileSync(join(ROOT, 'deploy/k8s/components/backups/kustomization.yaml'), 'utf8'));
+    expect(backups.kind).toBe('Component');
+    for (const file of backups.resources) expect(existsSync(join(ROOT, 'deploy/k8s/components/backups', file)), file).toBe(true);
     // Without it the component's objects miss the namespace, and the Secret's generated name.
     expect(overlay.namespace).toBe('agent-fleet');
   });
