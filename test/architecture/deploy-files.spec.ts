@@ -163,6 +163,12 @@ describe('docker-compose.yml', () => {
     expect(worker.environment.TOKEN).toMatch(/^\$\{WORKER_TOKEN:\?/);
   });
 
+  it('lets PG_SYNCHRONOUS_STANDBY_NAMES turn on synchronous replication, asynchronous unless set', () => {
+    const command: string[] = services['postgres-primary'].command;
+    expect(command).toContain('synchronous_standby_names=${PG_SYNCHRONOUS_STANDBY_NAMES:-}');
+    expect(composeDefault('synchronous_standby_names=${PG_SYNCHRONOUS_STANDBY_NAMES:-}')).toBe('synchronous_standby_names=');
+  });
+
   it('points every store URL at a service of the file', () => {
     for (const name of ['migrate', 'write-agent', 'read-agent', 'example-worker']) {
       const env = services[name].environment;
