@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runWorker, type Worker, type WorkerTask } from '@app/agent-worker';
+import { submitEchoTasks } from '../support/echo-tasks.js';
 import { until } from '../support/projection-harness.js';
 import { createVhost, type Vhost } from '../support/rabbitmq.js';
 import { signToken } from '../support/tokens.js';
@@ -34,19 +35,7 @@ it('delivers each submitted task to exactly one of three workers through the rel
   expect(registered.status).toBe(201);
   const agentId: string = registered.body.id;
   const token = await signToken({ sub: 'relayed-workers', scope: 'commands:write' });
-  const submit = async (count: number) => {
-    const ids: string[] = [];
-    for (let first = 0; first < count; first += 50) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(50, count - first) }, (_, i) => fx.http.post('/tasks', { agentId, type: 'echo', payload: { n: first + i } })),
-      );
-      for (const answer of batch) {
-        expect(answer.status).toBe(201);
-        ids.push(answer.body.id);
-      }
-    }
-    return ids;
-  };
+  const submit = (count: number) => submitEchoTasks(fx.http, agentId, count);
   // Submitted and cancelled before any worker runs: the relay has queued them, and each
   // worker claim must lose (409) and ack.
   const cancelled = await submit(CANCELLED);

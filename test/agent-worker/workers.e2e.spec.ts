@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorker, type Worker, type WorkerOptions, type WorkerTask } from '@app/agent-worker';
+import { submitEchoTasks } from '../support/echo-tasks.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { createVhost, type Vhost } from '../support/rabbitmq.js';
 import { SubmittedEvents } from '../support/submitted-events.js';
@@ -41,19 +42,7 @@ async function registerAgent(): Promise<string> {
   return answer.body.id;
 }
 
-async function submitTasks(agentId: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let first = 0; first < count; first += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, count - first) }, (_, i) => fx.http.post('/tasks', { agentId, type: 'echo', payload: { n: first + i } })),
-    );
-    for (const answer of batch) {
-      expect(answer.status).toBe(201);
-      ids.push(answer.body.id);
-    }
-  }
-  return ids;
-}
+const submitTasks = (agentId: string, count: number) => submitEchoTasks(fx.http, agentId, count);
 
 const statusCounts = async (agentId: string) =>
   Object.fromEntries(
