@@ -19,6 +19,10 @@ export interface BenchConfig {
   rebuildEvents: number;
   /** Projection lag: SubmitTask commands per second on the write agent (BENCH_LAG_RATE, default 300). */
   lagRate: number;
+  /** Relay: events in the backlog the relay publishes (BENCH_RELAY_EVENTS, default 100000). */
+  relayEvents: number;
+  /** Relay: tasks submitted for the three workers (BENCH_RELAY_TASKS, default 3000). */
+  relayTasks: number;
   /** Compare the baseline's SQL with what the agent sends (BENCH_SQL_CHECK, default on). */
   sqlCheck: boolean;
   /** Hard limit for the whole run, seconds (BENCH_TIMEOUT, default computed). */
@@ -65,6 +69,8 @@ export function readConfig(): BenchConfig {
     listRows: Math.round(seconds('BENCH_LIST_ROWS', 1_000_000, 0)),
     rebuildEvents: Math.round(seconds('BENCH_REBUILD_EVENTS', 100_000, 1_000)),
     lagRate: Math.round(seconds('BENCH_LAG_RATE', 300, 10)),
+    relayEvents: Math.round(seconds('BENCH_RELAY_EVENTS', 100_000, 2_000)),
+    relayTasks: Math.round(seconds('BENCH_RELAY_TASKS', 3_000, 50)),
     sqlCheck: flag('BENCH_SQL_CHECK', true),
     deadlineS: seconds('BENCH_TIMEOUT', defaultDeadline, 30),
     agentEnvOverrides: parseOverrides(process.env.BENCH_AGENT_ENV ?? ''),

@@ -1,6 +1,6 @@
 import { withClient } from '@app/local-stack';
 
-/** Agents registered at the start of a synthetic log. */
+/** Agents registered at the start of a synthetic log (by default). */
 export const SYNTHETIC_AGENTS = 1_000;
 const PER_STATEMENT = 1_000;
 
@@ -8,10 +8,10 @@ const PER_STATEMENT = 1_000;
  * Appends a synthetic event log to an empty migrated database with plain SQL: 1,000
  * AgentRegistered, then for (events - 1,000) / 3 tasks a TaskSubmitted, a TaskStarted and
  * a TaskCompleted, 1,000 rows per statement (so the log spans many transactions, as a real
- * one does). Returns the number of events written.
+ * one does). Returns the number of events written. `agents` replaces the 1,000 (the relay
+ * declares a quorum work queue per AgentRegistered).
  */
-export async function writeSyntheticLog(primaryUrl: string, events: number): Promise<number> {
-  const agents = SYNTHETIC_AGENTS;
+export async function writeSyntheticLog(primaryUrl: string, events: number, agents = SYNTHETIC_AGENTS): Promise<number> {
   const tasks = Math.floor((events - agents) / 3);
   if (tasks < 1) throw new Error(`a synthetic log needs more than ${agents} events`);
   const append = (type: string, revision: number, data: string) => `

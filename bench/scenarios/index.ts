@@ -3,6 +3,7 @@ import { listTasksScenario } from './list-tasks.js';
 import { mixedCommandsScenario } from './mixed-commands.js';
 import { projectionLagScenario } from './projection-lag.js';
 import { projectionRebuildScenario } from './projection-rebuild.js';
+import { relayScenario } from './relay.js';
 import type { Scenario } from './scenario.js';
 import { submitTaskScenario } from './submit-task.js';
 
@@ -19,4 +20,5 @@ export const SCENARIOS: Scenario[] = [
   projectionLagScenario,
   projectionRebuildScenario,
   listTasksScenario,
+  relayScenario,
 ];
