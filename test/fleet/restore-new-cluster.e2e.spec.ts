@@ -10,7 +10,7 @@ import { createDatabase, runNodeProgram, startPostgresCluster, type PostgresClus
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { expectReadersToMatchPrimary, FleetWorkload, startFleetStack, waitForProjections, type FleetStack } from '../support/fleet-stack.js';
 import { HttpClient } from '../support/http-client.js';
-import { isolatedRedis, latestToken, viewsInRedis, viewsOnPrimary, type TestRedis } from '../support/projection-harness.js';
+import { isolatedRedis, latestToken, viewsInRedis, viewsOnPrimary, waitForCheckpoint, type TestRedis } from '../support/projection-harness.js';
 import type { TestDatabase } from '../support/test-database.js';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
 
@@ -84,6 +84,8 @@ it('restores a backup into a brand-new cluster: the rebuilt views equal the orig
   expect(registered.status).toBe(201);
   // Sorted after the whole restored history, not before it.
   expect(parsePositionToken(registered.body.position)!.txId).toBeGreaterThan(sourceHead);
+  // Projected: Redis's checkpoint reaches the token, and Redis (asked first) answers with it.
+  await waitForCheckpoint(redis.client, parsePositionToken(registered.body.position)!);
   const read = await queries.get(`/agents/${registered.body.id}`, { 'x-min-position': registered.body.position });
   expect(read.status).toBe(200);
   expect(read.headers.get('x-data-source')).toBe('redis');
