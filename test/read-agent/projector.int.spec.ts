@@ -7,7 +7,7 @@ import { ProjectorLease } from '../../apps/read-agent/src/projector/projector-le
 import { poisonEvents } from '../../apps/read-agent/src/projector/projection-metrics.js';
 import { ProjectionRebuild } from '../../apps/read-agent/src/rebuild/projection-rebuild.js';
 import { ProjectionStore } from '../../apps/read-agent/src/redis-views/projection-store.js';
-import { GENERATION_KEY, LEASE_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
+import { FENCE_KEY, GENERATION_KEY, LEASE_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import {
   checkpointOf,
   eventLog,
@@ -103,6 +103,25 @@ describe('projector', () => {
     expect(outcome.status).toBe('already-applied');
     expect(await viewsInRedis(redis.client)).toStrictEqual(before);
     expect(await checkpointOf(redis.client)).toEqual(checkpoint);
+  });
+
+  it('after its Redis lost the last batches (a failover to a replica behind), applies them again from the checkpoint Redis has', async () => {
+    const started = await projector();
+    await writeAndProject();
+    // What a replica that stopped receiving the replication stream here would hold.
+    const projectionKeys = async () => (await redis.client.keys('cqrs:*')).filter((key) => key !== LEASE_KEY && key !== FENCE_KEY);
+    const snapshot = await Promise.all((await projectionKeys()).map(async (key) => [key, await redis.client.dumpBuffer(key)] as const));
+    const behind = await checkpointOf(redis.client);
+    await writeAndProject();
+    // The failover: every projection key back as it was, the lease as it is (it was
+    // replicated in time), so the holder goes on with the session it has in memory.
+    await redis.client.del(...(await projectionKeys()));
+    for (const [key, dump] of snapshot) await redis.client.restore(key, 0, dump!, 'REPLACE');
+    expect(await checkpointOf(redis.client)).toEqual(behind);
+    expect(started.projector.isLeader).toBe(true);
+
+    await writeAndProject();
+    await expectViewsToMatchPrimary(redis.client, fx.db);
   });
 
   it('records a poison event, skips it and applies the events after it', async () => {

@@ -72,6 +72,6 @@ describe('rebuild-projections', () => {
   it('stops with one line naming the variable when REDIS_URL is missing', async () => {
     const { code, output } = await rebuild({ DATABASE_URL: fx.db.primaryUrl });
     expect(code).toBe(1);
-    expect(output.trim()).toBe('Invalid environment: REDIS_URL: is required to rebuild the projections');
+    expect(output.trim()).toBe('Invalid environment: REDIS_URL: is required to rebuild the projections (or REDIS_SENTINELS with REDIS_SENTINEL_NAME)');
   });
 });

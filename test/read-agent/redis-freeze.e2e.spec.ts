@@ -8,10 +8,11 @@ import {
   waitForProjections,
   type FleetStack,
 } from '../support/fleet-stack.js';
-import { HttpClient, type Answer } from '../support/http-client.js';
+import { HttpClient } from '../support/http-client.js';
 import { latestToken, until, waitForCheckpoint } from '../support/projection-harness.js';
 import { startReadAgent } from '../support/read-agent-fixture.js';
 import { RedisFreeze } from '../support/redis-freeze.js';
+import { countBy, keepReading, summary, TimedClient, type Timed } from '../support/timed-client.js';
 import { signToken } from '../support/tokens.js';
 import { startWriteAgent } from '../support/write-agent-fixture.js';
 
@@ -25,35 +26,6 @@ import { startWriteAgent } from '../support/write-agent-fixture.js';
 const ANSWER_BOUND_MS = 2_000;
 const FREEZE_MS = 5_000;
 const CONVERGE_BOUND_MS = 20_000;
-
-interface Timed {
-  kind: 'command' | 'query';
-  method: string;
-  path: string;
-  status: number;
-  source: string | null;
-  at: number;
-  ms: number;
-}
-
-/** An HttpClient that records every answer, its status, source and time. */
-class TimedClient extends HttpClient {
-  constructor(
-    baseUrl: string,
-    token: string,
-    private readonly kind: Timed['kind'],
-    private readonly answers: Timed[],
-  ) {
-    super(baseUrl, token);
-  }
-
-  override async request<T = any>(method: string, path: string, options: Parameters<HttpClient['request']>[2] = {}): Promise<Answer<T>> {
-    const at = Date.now();
-    const answer = await super.request<T>(method, path, options);
-    this.answers.push({ kind: this.kind, method, path, status: answer.status, source: answer.headers.get('x-data-source'), at, ms: Date.now() - at });
-    return answer;
-  }
-}
 
 let stack: FleetStack;
 let freeze: RedisFreeze;
@@ -79,30 +51,6 @@ afterAll(async () => {
 });
 
 const seed = () => `seed ${workload.seed} (FAULTS_SEED=${workload.seed} seeds the choices again; their interleaving varies)`;
-
-const byStatus = (list: Timed[]) => {
-  const counts: Record<string, number> = {};
-  for (const answer of list) counts[answer.status] = (counts[answer.status] ?? 0) + 1;
-  return counts;
-};
-
-const summary = (list: Timed[]) => ({
-  requests: list.length,
-  byStatus: byStatus(list),
-  slowestMs: Math.max(0, ...list.map((answer) => answer.ms)),
-});
-
-/** Reads views, stats and lists from every reader until `state.done`. */
-function keepReading(paths: string[], clients: HttpClient[], state: { done: boolean }): Promise<void> {
-  return Promise.all(
-    clients.map(async (client) => {
-      while (!state.done) {
-        for (const path of paths) await client.get(path);
-        await sleep(10);
-      }
-    }),
-  ).then(() => undefined);
-}
 
 describe('Redis stops answering (SIGSTOP) under load, then wakes up (SIGCONT)', () => {
   it('answers every command and query within 2 s, none a 5xx, and converges to the primary after the thaw', async () => {
@@ -201,9 +149,3 @@ describe('Redis stops answering (SIGSTOP) under load, then wakes up (SIGCONT)', 
     }
   }, 90_000);
 });
-
-function countBy(values: Array<string | null>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
-  return counts;
-}

@@ -27,6 +27,9 @@ export interface FleetStack {
   stop(): Promise<void>;
 }
 
+/** What the convergence checks below need of a stack: its Redis (a client) and its database. */
+export type StoreUnderTest = Pick<FleetStack, 'redisClient' | 'db'>;
+
 export const LEASE_MS = 1_000;
 
 export async function startFleetStack(name: string, readerCount = 2): Promise<FleetStack> {
@@ -433,7 +436,7 @@ export async function inParallel<T>(items: T[], concurrency: number, work: (item
  * Waits until the projections cover `token`: the checkpoint in Redis, then GET /stats with
  * X-Min-Position answered from Redis by every reader.
  */
-export async function waitForProjections(stack: FleetStack, readers: ReadAgentFixture[], token: ReturnType<typeof latestToken>, timeoutMs = 20_000) {
+export async function waitForProjections(stack: StoreUnderTest, readers: ReadAgentFixture[], token: ReturnType<typeof latestToken>, timeoutMs = 20_000) {
   const started = Date.now();
   await waitForCheckpoint(stack.redisClient, token, timeoutMs).catch(async (error) => {
     const checkpoint = await checkpointOf(stack.redisClient).catch(() => null);
@@ -457,7 +460,7 @@ export async function waitForProjections(stack: FleetStack, readers: ReadAgentFi
  * Every agent and task view and the stats, as each reader serves them, equal the state on
  * the primary, and are served from Redis; Redis itself holds exactly those views.
  */
-export async function expectReadersToMatchPrimary(stack: FleetStack, readers: ReadAgentFixture[]): Promise<Views> {
+export async function expectReadersToMatchPrimary(stack: StoreUnderTest, readers: ReadAgentFixture[]): Promise<Views> {
   const expected = await viewsOnPrimary(stack.db);
   const mismatches: string[] = [];
   const paths = [

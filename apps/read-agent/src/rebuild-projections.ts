@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { Redis } from 'ioredis';
-import { databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
+import { createRedisClient, databaseConfig, EnvironmentError, redisConfig } from '@app/platform';
 import { EventLogSource } from './event-log/event-log.source.js';
 import { projectorLogReader } from './event-log/projector-log-reader.js';
 import { projectionConfig } from './config/projection.config.js';
@@ -11,10 +10,13 @@ import { ProjectionRebuild } from './rebuild/projection-rebuild.js';
 // tokens, so it does not ask for AUTH_JWT_SECRET or PORT as checkEnvironment() would.
 async function main(): Promise<void> {
   const database = databaseConfig();
-  const { url } = redisConfig();
   const { leaseMs } = projectionConfig();
-  if (!url) throw new EnvironmentError('Invalid environment: REDIS_URL: is required to rebuild the projections');
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  // The agents' connection, except that commands wait for a (re)connection, are retried and
+  // are not timed out (a rebuild sends large pipelines): a batch job rides out a failover.
+  const redis = createRedisClient(redisConfig(), { enableOfflineQueue: true, maxRetriesPerRequest: 3, commandTimeout: undefined });
+  if (!redis) {
+    throw new EnvironmentError('Invalid environment: REDIS_URL: is required to rebuild the projections (or REDIS_SENTINELS with REDIS_SENTINEL_NAME)');
+  }
   redis.on('error', () => undefined);
   const source = new EventLogSource(database);
   try {

@@ -15,6 +15,13 @@ export interface RedisServerOptions {
   startTimeoutMs?: number;
   /** Receives the server's log lines. */
   log?: (line: string) => void;
+  /**
+   * A configuration file, passed first (before the port and other arguments): a Sentinel
+   * needs one it can rewrite.
+   */
+  configFile?: string;
+  /** More arguments, after the defaults: e.g. `--replicaof 127.0.0.1 PORT`, or `--sentinel`. */
+  args?: string[];
 }
 
 export interface RedisServer {
@@ -83,12 +90,14 @@ class RedisProcess implements RedisServer {
   async start(): Promise<void> {
     this.ring = new LineRing(60);
     const args = [
+      ...(this.options.configFile ? [this.options.configFile] : []),
       '--port', String(this.currentPort),
       '--bind', '127.0.0.1',
       '--save', '',
       '--appendonly', 'no',
       '--daemonize', 'no',
       '--logfile', '',
+      ...(this.options.args ?? []),
     ];
     const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

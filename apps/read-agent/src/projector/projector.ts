@@ -29,6 +29,8 @@ interface Session {
   history: string;
   historyCheckedAt: number;
   checkpoint: LogPosition;
+  /** The checkpoint Redis holds as far as this session knows (null: none yet); each commit expects it. */
+  stored: LogPosition | null;
   highestRead: bigint;
   /** Where the next read goes: the replica for a backlog, the primary at the tail. */
   reads: LogSourcePolicy;
@@ -79,7 +81,7 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     if (this.running) return;
     const client = this.redis.client;
     if (!client) {
-      this.logger.warn('REDIS_URL is not set: no projections are built');
+      this.logger.warn('neither REDIS_URL nor REDIS_SENTINELS is set: no projections are built');
       return;
     }
     this.lease = new ProjectorLease(client, this.config.leaseMs);
@@ -157,8 +159,9 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
         const views = await this.store!.load(session.generation, events);
         const poison = applyBatch(views, events);
         const last = events[events.length - 1];
-        committing = this.commit({ generation: session.generation, views, poison, last });
+        committing = this.commit({ generation: session.generation, views, poison, last }, session.stored);
         session.checkpoint = last;
+        session.stored = last;
         for (const event of events) if (event.position > session.highestRead) session.highestRead = event.position;
       }
       if (readToEnd) return committing;
@@ -186,13 +189,15 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     // A generation projected before histories were recorded is taken as this one's.
     if (recorded === null) await this.store!.claimHistory(generation, history);
     else if (recorded !== history) generation = await this.startOver(generation, recorded, history);
-    const checkpoint = (await this.store!.checkpoint(generation)) ?? LOG_START;
+    const stored = await this.store!.checkpoint(generation);
+    const checkpoint = stored ?? LOG_START;
     // A new session (start, takeover, after an error) may be far behind: a new policy reads the replica first.
     return {
       generation,
       history,
       historyCheckedAt: Date.now(),
       checkpoint,
+      stored,
       highestRead: checkpoint.position,
       reads: new LogSourcePolicy(this.config.batchSize),
     };
@@ -230,10 +235,16 @@ export class Projector implements OnApplicationBootstrap, BeforeApplicationShutd
     return next;
   }
 
-  private async commit(batch: BatchWrite): Promise<void> {
+  /**
+   * Writes a batch built on `expectCheckpoint`. Refused when Redis holds another checkpoint
+   * (a Sentinel failover to a replica that lacked the last batches, say): the session is
+   * dropped and the next one resumes from the checkpoint Redis has, re-applying the events
+   * after it.
+   */
+  private async commit(batch: BatchWrite, expectCheckpoint: LogPosition | null): Promise<void> {
     const owner = this.lease!.owner;
     if (!owner) throw new SteppedDown();
-    const outcome = await this.store!.commit(batch, { owner, expectGeneration: batch.generation });
+    const outcome = await this.store!.commit(batch, { owner, expectGeneration: batch.generation, expectCheckpoint });
     if (outcome.status === 'lease-lost') {
       this.lease!.abandon();
       this.stepDown('a batch was refused: the lease is no longer ours');

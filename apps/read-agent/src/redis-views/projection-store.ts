@@ -24,9 +24,10 @@ export type CommitOutcome =
   | { status: 'committed'; previousGeneration: string | null }
   | { status: 'lease-lost' }
   | { status: 'generation-changed' }
-  | { status: 'already-applied' };
+  | { status: 'already-applied' }
+  | { status: 'checkpoint-moved' };
 
-const OUTCOMES = { 0: 'lease-lost', [-1]: 'generation-changed', [-2]: 'already-applied' } as const;
+const OUTCOMES = { 0: 'lease-lost', [-1]: 'generation-changed', [-2]: 'already-applied', [-3]: 'checkpoint-moved' } as const;
 
 /** The projections' Redis side: generations, checkpoints, loading and writing views. */
 export class ProjectionStore {
@@ -108,7 +109,13 @@ export class ProjectionStore {
   /** Writes a batch fenced by the lease (see COMMIT). */
   async commit(
     batch: BatchWrite,
-    fence: { owner: string; expectGeneration?: string; swapTo?: string },
+    fence: {
+      owner: string;
+      expectGeneration?: string;
+      swapTo?: string;
+      /** The checkpoint the batch was built on (null: none yet); undefined: any. */
+      expectCheckpoint?: LogPosition | null;
+    },
   ): Promise<CommitOutcome> {
     const keys = viewKeys(batch.generation);
     const views = this.entries(batch.generation, batch.views.changes());
@@ -122,6 +129,7 @@ export class ProjectionStore {
         fence.swapTo ?? '',
         batch.last ? formatPositionToken(batch.last) : '',
         batch.last ? Date.parse(batch.last.occurredAt) : '',
+        fence.expectCheckpoint === undefined ? '*' : fence.expectCheckpoint === null ? '' : formatPositionToken(fence.expectCheckpoint),
         batch.poison.length,
         ...poison,
         ...views.map(([, value]) => value),

@@ -33,7 +33,7 @@ export class ProjectedViews {
 
   /** Why Redis cannot serve at all, or undefined when it is configured. */
   get absence(): string | undefined {
-    return this.redis.client ? undefined : 'REDIS_URL is not set';
+    return this.redis.client ? undefined : 'neither REDIS_URL nor REDIS_SENTINELS is set';
   }
 
   /** Configured and its breaker lets calls through. */

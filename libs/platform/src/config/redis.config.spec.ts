@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, redisConfig } from './redis.config.js';
+import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, redisConfig, redisConfigured } from './redis.config.js';
 
 describe('redisConfig', () => {
   const saved = { ...process.env };
@@ -18,5 +18,65 @@ describe('redisConfig', () => {
   it.each(['0', '-5', '1.5', 'soon'])('refuses REDIS_COMMAND_TIMEOUT_MS=%s with one line naming it', (value) => {
     process.env.REDIS_COMMAND_TIMEOUT_MS = value;
     expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_COMMAND_TIMEOUT_MS: must be a whole number of milliseconds/);
+  });
+
+  describe('REDIS_SENTINELS and REDIS_SENTINEL_NAME', () => {
+    const clear = () => {
+      for (const name of ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']) delete process.env[name];
+    };
+
+    it('follows the named master of the listed sentinels, instead of a URL', () => {
+      clear();
+      process.env.REDIS_SENTINELS = ' 127.0.0.1:26379, sentinel-b:26380,[::1]:26381 ,';
+      process.env.REDIS_SENTINEL_NAME = 'agent-fleet';
+      const config = redisConfig();
+      expect(config.url).toBeUndefined();
+      expect(config.sentinel).toEqual({
+        name: 'agent-fleet',
+        sentinels: [
+          { host: '127.0.0.1', port: 26379 },
+          { host: 'sentinel-b', port: 26380 },
+          { host: '::1', port: 26381 },
+        ],
+      });
+      expect(redisConfigured(config)).toBe(true);
+    });
+
+    it('counts empty variables as unset: no Redis at all', () => {
+      clear();
+      process.env.REDIS_URL = '';
+      process.env.REDIS_SENTINELS = '';
+      process.env.REDIS_SENTINEL_NAME = '';
+      const config = redisConfig();
+      expect(config).toMatchObject({ url: undefined, sentinel: undefined });
+      expect(redisConfigured(config)).toBe(false);
+    });
+
+    it('refuses REDIS_URL and REDIS_SENTINELS together, saying so', () => {
+      clear();
+      process.env.REDIS_URL = 'redis://127.0.0.1:6379';
+      process.env.REDIS_SENTINELS = '127.0.0.1:26379';
+      process.env.REDIS_SENTINEL_NAME = 'agent-fleet';
+      expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_URL and REDIS_SENTINELS are both set/);
+    });
+
+    it('refuses one of the two Sentinel variables without the other', () => {
+      clear();
+      process.env.REDIS_SENTINELS = '127.0.0.1:26379';
+      expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS/);
+      clear();
+      process.env.REDIS_SENTINEL_NAME = 'agent-fleet';
+      expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_SENTINELS: is required with REDIS_SENTINEL_NAME/);
+    });
+
+    it.each(['127.0.0.1', 'redis://127.0.0.1:26379', '127.0.0.1:0', '127.0.0.1:port', 'a b:26379', '::1:26379'])(
+      'refuses REDIS_SENTINELS=%s with one line naming it',
+      (value) => {
+        clear();
+        process.env.REDIS_SENTINELS = value;
+        process.env.REDIS_SENTINEL_NAME = 'agent-fleet';
+        expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_SENTINELS: must be comma-separated host:port addresses of Redis Sentinels$/);
+      },
+    );
   });
 });
