@@ -2,7 +2,7 @@
  * Baseline (b): the floor for SubmitTask over HTTP. A bare `node:http` server with a
  * `pg` Pool of the write agent's size (20) that, for POST /tasks, parses the JSON body
  * and sends exactly the write agent's two statements (submit-task-sql.ts) with the same
- * parameters, then answers 201 `{ id, revision, position }`. No framework, no auth, no
+ * parameters, prepared as the agent prepares them, then answers 201 `{ id, revision, position }`. No framework, no auth, no
  * validation, no rate limit, no logs, no metrics, no Redis publish.
  *
  * Environment: DATABASE_URL, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { LOAD_AGENT_SQL, LOG_HEAD_SQL, SUBMIT_TASK_SQL } from './submit-task-sql.js';
+import { LOG_HEAD_SQL, SUBMIT_TASK_SQL } from './submit-task-sql.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
 pool.on('error', () => undefined);
@@ -31,21 +31,19 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 async function submitTask(body: SubmitBody): Promise<{ status: number; body: unknown }> {
   const id = body.id ?? randomUUID();
   const payload = body.payload ?? {};
-  const { rows: agents } = await pool.query<{ status: string }>(LOAD_AGENT_SQL, [body.agentId]);
-  if (agents.length === 0) return { status: 422, body: { title: 'unknown agent' } };
-  if (agents[0].status !== 'active') return { status: 409, body: { title: 'agent not active' } };
-
   const now = new Date();
   const events = [
     { type: 'TaskSubmitted', aggregateType: 'task', aggregateId: id, revision: 1, occurredAt: now, data: { agentId: body.agentId, type: body.type, payload } },
   ];
   const metadata = { requestId: randomUUID(), subject: 'bench', command: 'SubmitTask' };
-  const { rows } = await pool.query<{ position: string; txId: string }>(SUBMIT_TASK_SQL, [
-    id, body.agentId, body.type, 'pending', JSON.stringify(payload), 1, now, JSON.stringify(events), JSON.stringify(metadata),
-  ]);
+  const { rows } = await pool.query<{ position: string; txId: string }>({
+    name: 'submit-task',
+    text: SUBMIT_TASK_SQL,
+    values: [id, body.agentId, body.type, 'pending', JSON.stringify(payload), 1, now, null, JSON.stringify(events), JSON.stringify(metadata)],
+  });
   const appended = rows[0];
-  if (!appended) return { status: 409, body: { title: 'agent changed' } };
-  const { rows: heads } = await pool.query<{ position: string; txId: string }>(LOG_HEAD_SQL);
+  if (!appended) return { status: 409, body: { title: 'unknown or inactive agent' } };
+  const { rows: heads } = await pool.query<{ position: string; txId: string }>({ name: 'log-head', text: LOG_HEAD_SQL });
   const head = heads[0] ?? appended;
   return { status: 201, body: { id, revision: 1, position: `${head.txId}.${head.position}` } };
 }

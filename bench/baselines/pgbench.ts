@@ -112,7 +112,7 @@ async function runOnce(
 ): Promise<{ output: string; command: string }> {
   const args = [
     '--no-vacuum',
-    '--protocol=extended', // what `pg` sends: unnamed parse/bind/execute on every query
+    '--protocol=prepared', // what the write agent sends: statements prepared once per connection
     `--client=${spec.clients}`,
     `--jobs=${Math.max(1, Math.min(cpus().length, spec.clients))}`,
     `--time=${durationS}`,

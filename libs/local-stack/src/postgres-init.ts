@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { writeHba } from './postgres-config.js';
 import { runCommand, runOrThrow } from './run-command.js';
-import { REACHABLE_ROOT } from './server-reach.js';
+import { reachableRoot } from './server-reach.js';
 import { chownTree, type ServerUser } from './server-user.js';
 
 export const POSTGRES_MAJOR = '15';
@@ -70,7 +70,7 @@ export async function assertUserCanUse(dir: string, binaries: PostgresBinaries, 
   if (result.code !== 0) {
     throw new Error(
       `The "${user.name}" OS user (PostgreSQL cannot run as root) cannot write ${dir} or run ${binaries.postgres}: ` +
-        `a parent directory is probably not accessible to it, nor to ${REACHABLE_ROOT}. ` +
+        `a parent directory is probably not accessible to it, nor to ${reachableRoot()}. ` +
         `Set LOCAL_STACK_SERVER_DIR to a folder it can reach, or make the parents traversable (chmod o+x).\n${result.stderr.trim().split('\n').slice(0, 3).join('\n')}`,
     );
   }

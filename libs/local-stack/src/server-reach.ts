@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chown, cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { runCommand } from './run-command.js';
@@ -11,7 +11,7 @@ import type { ServerUser } from './server-user.js';
  * cannot reach moves under this folder (world-traversable, kept across reboots), at a
  * name derived from the original path, so the next start finds the same cluster.
  */
-export const REACHABLE_ROOT = process.env.LOCAL_STACK_SERVER_DIR ?? '/var/tmp/local-stack';
+export const reachableRoot = (): string => process.env.LOCAL_STACK_SERVER_DIR || '/var/tmp/local-stack';
 
 export interface ServerPaths {
   dataDir: string;
@@ -32,12 +32,25 @@ export async function reachableServerPaths(
     log(`the ${user.name} OS user cannot run ${binaries.postgres}: using a copy in ${dirname(dirname(paths.binaries.postgres))}`);
   }
   if (!(await userCan(user, dataDir, '-w', '-x'))) {
-    paths.dataDir = join(REACHABLE_ROOT, `data-${digest(dataDir)}`);
+    paths.dataDir = join(await ensureReachableRoot(), `data-${digest(dataDir)}`);
     await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
     await chown(paths.dataDir, user.uid, user.gid);
     log(`the ${user.name} OS user cannot reach ${dataDir}: the cluster's files are kept in ${paths.dataDir}`);
   }
   return paths;
+}
+
+/**
+ * The root must let the server user through. A recursive mkdir gives every folder it
+ * creates the same mode, so creating a 0700 data folder first would create the root 0700
+ * too; and a root left so by an older run is repaired here.
+ */
+async function ensureReachableRoot(): Promise<string> {
+  const root = reachableRoot();
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  const { mode } = await stat(root);
+  if ((mode & 0o111) !== 0o111) await chmod(root, (mode & 0o7777) | 0o111);
+  return root;
 }
 
 /** `test` as the server user, so that every parent directory must let it through too. */
@@ -55,12 +68,12 @@ async function userCan(user: ServerUser, path: string, ...tests: Array<'-w' | '-
 async function copyBinaries(binaries: PostgresBinaries): Promise<PostgresBinaries> {
   const install = dirname(dirname(binaries.postgres));
   const { size, mtimeMs } = await stat(binaries.postgres);
-  const target = join(REACHABLE_ROOT, `postgres-${digest(`${install}:${size}:${mtimeMs}`)}`);
+  const target = join(reachableRoot(), `postgres-${digest(`${install}:${size}:${mtimeMs}`)}`);
   const moved = (file: string) => join(target, relative(install, file));
   try {
     await stat(moved(binaries.postgres));
   } catch {
-    await mkdir(REACHABLE_ROOT, { recursive: true, mode: 0o755 });
+    await ensureReachableRoot();
     const partial = `${target}.${process.pid}.partial`;
     await rm(partial, { recursive: true, force: true });
     await cp(install, partial, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });

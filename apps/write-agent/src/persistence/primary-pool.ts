@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { preparedStatement } from './prepared-statements.js';
 import { clearCommitWarning, unreplicatedCommit, watchCommitWarnings } from './unreplicated-commit.js';
 
 /** Where a statement runs: the pool (one implicit transaction per statement) or one open transaction. */
@@ -34,7 +35,7 @@ export class PrimaryPool implements Queryable {
     let broken: Error | undefined;
     try {
       clearCommitWarning(client);
-      const { rows } = await client.query(sql, params).catch((error: Error) => {
+      const { rows } = await client.query(preparedStatement(sql, params)).catch((error: Error) => {
         broken = error;
         throw error;
       });
@@ -79,7 +80,7 @@ export class PrimaryPool implements Queryable {
       });
       const tx: Transaction = {
         inTransaction: true,
-        query: async <R>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as R[],
+        query: async <R>(sql: string, params: unknown[]) => (await client.query(preparedStatement(sql, params))).rows as R[],
       };
       try {
         const result = await work(tx);

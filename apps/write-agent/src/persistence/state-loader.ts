@@ -42,14 +42,11 @@ export class StateLoader {
 
   /**
    * The agent a task is submitted to, without its open tasks (a submission does not need
-   * them). Locked FOR SHARE: submissions to one agent do not block each other, while
+   * them), locked FOR SHARE: submissions to one agent do not block each other, while
    * RetireAgent's FOR UPDATE waits for them and they wait for it.
    */
-  async submissionTarget(id: string, tx?: Transaction): Promise<Omit<AgentState, 'openTasks'> | null> {
-    const [row] = await (tx ?? this.db).query<Omit<AgentRow, 'open_tasks'>>(
-      `SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1${tx ? ' FOR SHARE' : ''}`,
-      [id],
-    );
+  async submissionTarget(id: string, tx: Transaction): Promise<Omit<AgentState, 'openTasks'> | null> {
+    const [row] = await tx.query<Omit<AgentRow, 'open_tasks'>>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1 FOR SHARE`, [id]);
     return row ? agentFieldsOf(row) : null;
   }
 

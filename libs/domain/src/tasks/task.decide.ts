@@ -35,7 +35,7 @@ export function agentAcceptsTasks(agent: Pick<AgentState, 'status'>): boolean {
 
 export interface TaskDecisionContext extends DecisionContext {
   /** The agent a SubmitTask targets, null when it does not exist; the other commands ignore it. */
-  readonly agent?: Omit<AgentState, 'openTasks'> | null;
+  readonly agent?: Pick<AgentState, 'id' | 'status'> | null;
 }
 
 /**
