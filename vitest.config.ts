@@ -32,7 +32,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/architecture/**/*.spec.ts'],
+          // The deployment and monitoring files are checked offline (parsers, promtool, nginx -t).
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/{architecture,deploy,monitoring}/**/*.spec.ts'],
+          exclude: ['**/node_modules/**', 'dist/**', '**/*.int.spec.ts', '**/*.e2e.spec.ts'],
           environment: 'node',
         },
       },
