@@ -20,6 +20,7 @@ export * from './logging/create-logger.js';
 export * from './metrics/http-metrics.js';
 export * from './platform.module.js';
 export * from './redis/redis-connection.js';
+export * from './redis/hung-master-watch.js';
 export * from './redis/channels.js';
 export * from './validation/is-plain-object.decorator.js';
 export * from './validation/raw-json-field.decorator.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { EVENTS_APPENDED_CHANNEL } from '@app/platform';
+import { EVENTS_APPENDED_CHANNEL, watchForHungMaster } from '@app/platform';
 import { LEASE_RELEASED_CHANNEL } from '../redis-views/redis-layout.js';
 
 export type WakeReason = 'events' | 'lease';
@@ -17,6 +17,7 @@ const CHANNELS: Record<string, WakeReason> = {
 export class ProjectorWakeup {
   private readonly logger = new Logger('ProjectorWakeup');
   private readonly subscriber: Redis;
+  private readonly stopWatch: () => void;
   private readonly sleepers = new Set<{ reason: WakeReason | undefined; wake: () => void }>();
   /** Wake-ups that came while nobody slept: the next sleep for them returns at once. */
   private readonly pending = new Set<WakeReason>();
@@ -25,6 +26,7 @@ export class ProjectorWakeup {
 
   constructor(redis: Redis) {
     this.subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.stopWatch = watchForHungMaster(this.subscriber);
     this.subscriber.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.subscriber.subscribe(...Object.keys(CHANNELS)).catch((error: Error) => {
@@ -70,6 +72,7 @@ export class ProjectorWakeup {
 
   close(): void {
     this.wake();
+    this.stopWatch();
     this.subscriber.disconnect();
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { EVENTS_APPENDED_CHANNEL } from '@app/platform';
+import { EVENTS_APPENDED_CHANNEL, watchForHungMaster } from '@app/platform';
 
 /**
  * Sleeps of the relay that end early when events were committed: by this write agent
@@ -10,12 +10,14 @@ import { EVENTS_APPENDED_CHANNEL } from '@app/platform';
 export class RelayWakeup {
   private readonly logger = new Logger('RelayWakeup');
   private readonly subscriber: Redis | null;
+  private readonly stopWatch: () => void;
   private wakeSleeper: (() => void) | null = null;
   /** A wake-up that came while the relay was busy: its next sleep returns at once. */
   private pending = false;
 
   constructor(redis: Redis | null) {
     this.subscriber = redis?.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }) ?? null;
+    this.stopWatch = this.subscriber ? watchForHungMaster(this.subscriber) : () => undefined;
     this.subscriber?.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
     this.subscriber?.on('message', () => this.wake());
     this.subscriber?.subscribe(EVENTS_APPENDED_CHANNEL).catch((error: Error) => {
@@ -47,6 +49,7 @@ export class RelayWakeup {
 
   close(): void {
     this.endSleep();
+    this.stopWatch();
     this.subscriber?.disconnect();
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+import { watchForHungMaster } from './hung-master-watch.js';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, redisConfig, type RedisConfig } from '../config/redis.config.js';
 
 /** Between reconnection attempts (to the master, or to the sentinels): 200 ms more each time, at most 2 s. */
@@ -20,7 +21,7 @@ const backoff = (attempt: number) => Math.min(attempt * 200, 2_000);
  * that arrives while the client is between a sentinel's reply and the master's address
  * ends the client for good (status "end", every command "Connection is closed."), which
  * the failover test ran into. Without it, a master that hangs without closing its
- * connections (SIGSTOP) keeps the agents until it answers again (docs/reliability.md).
+ * connections (SIGSTOP) is left by the agents through watchForHungMaster instead.
  */
 export function createRedisClient(config: RedisConfig, options: RedisOptions = {}): Redis | null {
   const common: RedisOptions = {
@@ -75,15 +76,19 @@ export function describeRedis(config: RedisConfig): string {
 export class RedisConnection implements OnApplicationShutdown {
   readonly client: Redis | null;
   private readonly logger = new Logger('Redis');
+  private stopWatch?: () => void;
 
   constructor(@Inject(redisConfig.KEY) config: RedisConfig) {
     this.client = createRedisClient(config);
     this.client?.on('error', (error) => this.logger.warn(`Redis unavailable: ${error.message}`));
-    if (config.sentinel) {
+    if (config.sentinel && this.client) {
       // Which node the sentinels led to, at start-up and after each failover.
-      this.client?.on('ready', () => {
+      this.client.on('ready', () => {
         const stream = this.client?.stream;
         this.logger.log(`Redis ready: ${describeRedis(config)} is ${stream?.remoteAddress}:${stream?.remotePort}`);
+      });
+      this.stopWatch = watchForHungMaster(this.client, {
+        onReconnect: (reason) => this.logger.warn(`Redis master not answering (${reason}): asking the sentinels again`),
       });
     }
     if (!this.client) this.logger.warn('neither REDIS_URL nor REDIS_SENTINELS is set: running without Redis');
@@ -94,6 +99,7 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopWatch?.();
     await this.client?.quit().catch(() => this.client?.disconnect());
   }
 }
