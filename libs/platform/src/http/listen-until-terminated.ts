@@ -12,6 +12,12 @@ import { draining } from './draining.js';
 const IDLE_GRACE_MS = 1_000;
 /** How long the listener stays open after the signal, for connections already queued. */
 const ACCEPT_BACKLOG_MS = 50;
+/**
+ * The agent's own deadline after the signal: it exits (1) then, drained or not. Every
+ * grace period around it (Kubernetes' terminationGracePeriodSeconds after the preStop
+ * hook, compose's stop_grace_period) must be longer, or SIGKILL lands while logs flush.
+ */
+export const SHUTDOWN_DEADLINE_MS = 25_000;
 
 export async function listenUntilTerminated(
   app: NestFastifyApplication,
@@ -25,10 +31,10 @@ export async function listenUntilTerminated(
     draining.active = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const forceExit = setTimeout(() => {
-      logger.error('shutdown took longer than 25 s; exiting');
+      logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting`);
       logger.flush();
       process.exit(1);
-    }, 25_000);
+    }, SHUTDOWN_DEADLINE_MS);
     forceExit.unref();
     // Stop accepting first, before any shutdown hook runs: Nest's close() runs the
     // modules' destroy hooks before it closes the server, and a connection accepted
