@@ -30,7 +30,7 @@ interface RedisCheck {
 }
 
 /**
- * The curves, drawn as SVG into docs/benchmarks/ (BENCH_CURVES=1; ~4 min): throughput
+ * The curves, drawn as SVG into docs/benchmarks/ (BENCH_CURVES=1; ~2.5 min): throughput
  * and p99 against connections for GetAgent and SubmitTask, ListTasks p99 against table
  * size (from the list-tasks rows of this run), projection lag against command rate, and
  * GetAgent through nginx round-robin over 1, 2 and 3 read agents with their CPU per query.
@@ -108,14 +108,14 @@ async function connectionCurves(context: BenchContext): Promise<Measurement[]> {
   }
   const measurements: Measurement[] = [];
   for (const kind of kinds) {
-    const points: Array<{ connections: number; rate: number; p50: number; p99: number; cpuMsPerRequest?: number }> = [];
+    const points: Array<{ connections: number; rate: number; p50: number; p99: number; cpuMsPerRequest?: number; rssMb?: LoadResult['rss'] }> = [];
     const problems: string[] = [];
     for (const connections of CONNECTIONS) {
       const result = await context.load(
         { title: `${SCENARIO}: ${kind.name}, ${connections} connections`, url: kind.url, pid: kind.pid, headers: kind.headers, requests: kind.requests },
         { connections, durationS: POINT_S, warmupS: POINT_WARMUP_S },
       );
-      points.push({ connections, rate: result.rps.median, p50: result.latencyMs.p50, p99: result.latencyMs.p99, cpuMsPerRequest: result.serverCpuMsPerOk });
+      points.push({ connections, rate: result.rps.median, p50: result.latencyMs.p50, p99: result.latencyMs.p99, cpuMsPerRequest: result.serverCpuMsPerOk, rssMb: result.rss });
       const problem = problemsOf(result, `${connections} connections`);
       if (problem) problems.push(problem);
     }
@@ -169,7 +169,7 @@ async function listTasksCurve(context: BenchContext): Promise<Measurement> {
 
 async function lagCurve(context: BenchContext): Promise<Measurement> {
   if (!context.stores.redisUrl) return { ...row('projection-lag', 'projection lag vs command rate', [], []), rateText: undefined, skipped: 'no Redis' };
-  const points: Array<{ rate: number; achieved: number; lagP50?: number; lagP99?: number; writeP50: number; writeP99: number; samples: number }> = [];
+  const points: Array<{ rate: number; achieved: number; lagP50?: number; lagP99?: number; writeP50: number; writeP99: number; samples: number; rssMb?: LoadResult['rss'] }> = [];
   const problems: string[] = [];
   for (const rate of LAG_RATES) {
     const { commands, lag, result } = await measureLag(context, { rate, durationS: POINT_S, warmupS: POINT_WARMUP_S, pollGapMs: 2, sampleEvery: 5 });
@@ -181,6 +181,7 @@ async function lagCurve(context: BenchContext): Promise<Measurement> {
       writeP50: result.latencyMs.p50,
       writeP99: result.latencyMs.p99,
       samples: lag.ok ?? 0,
+      rssMb: result.rss,
     });
     // Correctness only: a machine that cannot keep up shows in the curve, not as a failure.
     if (commands.failed) problems.push(`${rate}/s: ${commands.failed.split(';')[0]}`);
