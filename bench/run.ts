@@ -18,11 +18,12 @@ import { RESULTS_DIR, ROOT } from './lib/paths.js';
 import { startNodeService, type NodeService } from './lib/processes.js';
 import { goalLines, ratiosOf, textTable, writeReport, type BenchReport } from './lib/report.js';
 import { checkBaselineSql, type SqlCheck } from './lib/sql-check.js';
+import { rssOfRun, trackRss } from './lib/rss.js';
 import { prepareStores } from './lib/stores.js';
 import { makeTempDir, removeStaleTempDirs } from './lib/temp-dirs.js';
 import { newJwtSecret, signBenchToken } from './lib/token.js';
 import { registerBenchAgents } from './scenarios/fixtures.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { CURVES_SCENARIO, SCENARIOS } from './scenarios/index.js';
 import type { BenchContext, Measurement } from './scenarios/scenario.js';
 import { summarizeProfileFile } from './tools/cpuprofile-summary.js';
 
@@ -35,16 +36,21 @@ async function main(): Promise<void> {
   const config = readConfig();
   const machine = machineInfo(); // load average before anything starts
   const startedAt = new Date().toISOString();
-  const scenarios = config.scenarios
+  const known = [...SCENARIOS, CURVES_SCENARIO];
+  const chosen = config.scenarios
     ? config.scenarios.map((name) => {
-        const scenario = SCENARIOS.find((candidate) => candidate.name === name);
-        if (!scenario) throw new Error(`BENCH_SCENARIOS: unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+        const scenario = known.find((candidate) => candidate.name === name);
+        if (!scenario) throw new Error(`BENCH_SCENARIOS: unknown scenario "${name}" (known: ${known.map((s) => s.name).join(', ')})`);
         return scenario;
       })
     : SCENARIOS;
+  // BENCH_CURVES=1 adds the curves, last: they plot some rows of the scenarios before them.
+  const scenarios = config.curves && !chosen.includes(CURVES_SCENARIO) ? [...chosen, CURVES_SCENARIO] : chosen;
 
   log(`bench: node ${machine.node}, ${machine.cpuCount} CPUs, load average ${machine.loadAverageBefore.join(' / ')}`);
-  log(`bench: ${config.connections} connections, ${config.warmupS} s warm-up + ${config.durationS} s per target, deadline ${config.deadlineS} s`);
+  log(
+    `bench: ${config.connections} connections, ${config.warmupS} s warm-up + ${config.rounds} rounds x ${config.durationS} s per compared target, deadline ${config.deadlineS} s`,
+  );
 
   await removeStaleTempDirs(log);
   const workDir = await makeTempDir('work');
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     log(`  ${sqlCheck.status}: ${sqlCheck.detail}`);
   }
 
-  const settings = { connections: config.connections, durationS: config.durationS, warmupS: config.warmupS, log };
+  const settings = { connections: config.connections, durationS: config.durationS, warmupS: config.warmupS, rounds: config.rounds, log };
   let writeAgent: Promise<NodeService> | undefined;
   let readAgent: Promise<NodeService> | undefined;
   const measuredWindows: Array<{ url: string; startMs: number; endMs: number }> = [];
@@ -114,13 +120,15 @@ async function main(): Promise<void> {
         log('starting the write agent...');
         const dir = join(profileDir, 'write-agent');
         if (config.cpuProfile) await mkdir(dir, { recursive: true });
-        return startService({
+        const started = await startService({
           name: 'write-agent',
           entry: 'apps/write-agent/src/main.js',
           env: agentEnv({ primaryUrl: stores.primaryUrl, redisUrl: stores.redisUrl }),
           nodeArgs: config.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
           readyPath: '/health/ready',
         });
+        trackRss('write agent', started.pid);
+        return started;
       })();
       return writeAgent;
     },
@@ -129,13 +137,15 @@ async function main(): Promise<void> {
         log('starting the read agent...');
         const dir = join(profileDir, 'read-agent');
         if (config.cpuProfile) await mkdir(dir, { recursive: true });
-        return startService({
+        const started = await startService({
           name: 'read-agent',
           entry: 'apps/read-agent/src/main.js',
           env: agentEnv(stores),
           nodeArgs: config.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
           readyPath: '/health/ready',
         });
+        trackRss('read agent', started.pid);
+        return started;
       })();
       return readAgent;
     },
@@ -149,8 +159,8 @@ async function main(): Promise<void> {
       return benchAgents;
     },
     startNodeService: startService,
-    load: async (target) => {
-      const result = await runLoad(target, settings);
+    load: async (target, overrides) => {
+      const result = await runLoad(target, { ...settings, ...overrides });
       measuredWindows.push(...result.windows.map((window) => ({ url: target.url, ...window })));
       return result;
     },
@@ -161,6 +171,7 @@ async function main(): Promise<void> {
       );
       return results;
     },
+    measurementsSoFar: () => measurements,
     log,
   };
 
@@ -221,6 +232,19 @@ async function main(): Promise<void> {
       profiles.push({ agent: name, file: relative(ROOT, path), windows, summary: await summarizeProfileFile(path, 15, windows) });
     }
   }
+  // Memory of the shared agents over every load run (sampled while each ran).
+  for (const [name, rss] of Object.entries(rssOfRun())) {
+    measurements.push({
+      id: `rss/${name.replace(' ', '-')}`,
+      scenario: 'RSS (every load run)',
+      target: name,
+      role: 'agent',
+      unit: 'MB',
+      rateText: `max ${rss.maxMb} MB, median ${rss.medianMb} MB`,
+      notes: [`VmRSS of /proc/<pid>/status every 250 ms during every load run against any target (${rss.samples} samples)`],
+      details: { rssMb: rss },
+    });
+  }
   const agentSettings = (name: string) => ({
     LOG_LEVEL: 'info (to a file)',
     RATE_LIMIT_PER_MINUTE,
@@ -236,6 +260,8 @@ async function main(): Promise<void> {
     config: {
       durationS: config.durationS,
       warmupS: config.warmupS,
+      rounds: config.rounds,
+      curves: config.curves,
       connections: config.connections,
       scenarios: scenarios.map((scenario) => scenario.name),
       cpuProfile: config.cpuProfile,

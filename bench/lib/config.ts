@@ -2,8 +2,12 @@
 export interface BenchConfig {
   /** Measured seconds per load run (BENCH_DURATION, default 10). */
   durationS: number;
-  /** Discarded warm-up seconds before each measured run (BENCH_WARMUP, default 3). */
+  /** Discarded warm-up seconds before each target's measured runs (BENCH_WARMUP, default 2). */
   warmupS: number;
+  /** Interleaved measured rounds of durationS per target when targets are compared (BENCH_ROUNDS, default 3). */
+  rounds: number;
+  /** Also draw the curves (docs/benchmarks/*.svg) and fill a 100,000-task ListTasks table (BENCH_CURVES=1). */
+  curves: boolean;
   /** Concurrent HTTP connections / pgbench clients (BENCH_CONNECTIONS, default 50). */
   connections: number;
   /** Scenario names to run (BENCH_SCENARIOS, comma-separated; default all). */
@@ -54,15 +58,19 @@ function flag(name: string, fallback: boolean): boolean {
 
 export function readConfig(): BenchConfig {
   const durationS = Math.round(seconds('BENCH_DURATION', 10, 1));
-  const warmupS = Math.round(seconds('BENCH_WARMUP', 3, 0));
+  const warmupS = Math.round(seconds('BENCH_WARMUP', 2, 0));
+  const rounds = Math.round(seconds('BENCH_ROUNDS', 3, 1));
+  const curves = flag('BENCH_CURVES', false);
   const connections = Math.round(seconds('BENCH_CONNECTIONS', 50, 1));
   const scenarios = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim()).filter(Boolean);
-  // Store start-up, fixtures (the 1M-row ListTasks table, the rebuild's log) and ~24 load
-  // runs of warm-up + duration, with room to spare.
-  const defaultDeadline = 300 + 24 * (durationS + warmupS + 5);
+  // Store start-up, fixtures (the 1M-row ListTasks table, the rebuild's log), ~24 targets
+  // of warm-up + rounds x duration, and the curves' ~200 s, with room to spare.
+  const defaultDeadline = 300 + 24 * (warmupS + rounds * durationS + 5) + (curves ? 600 : 0);
   return {
     durationS,
     warmupS,
+    rounds,
+    curves,
     connections,
     scenarios: scenarios && scenarios.length > 0 ? scenarios : undefined,
     cpuProfile: flag('BENCH_CPU_PROF', false),

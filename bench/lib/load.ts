@@ -2,7 +2,8 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { withTimeout } from './lifecycle.js';
 import { cpuTimeMs } from './proc-cpu.js';
-import { latencyOf, throughputOf, type Latency, type Throughput } from './stats.js';
+import { sampleRss, type RssSummary } from './rss.js';
+import { latencyOf, mean, median, round, throughputOf, type Latency, type Throughput } from './stats.js';
 
 /** One target under load. Connections, durations and warm-up come from the run's settings. */
 export interface LoadTarget {
@@ -24,12 +25,30 @@ export interface LoadSettings {
   durationS: number;
   /** Discarded run of the same load before a target's first measured run (0: none). */
   warmupS: number;
+  /** Interleaved rounds of `durationS` each per target in runInterleaved (BENCH_ROUNDS). */
+  rounds: number;
   log?: (line: string) => void;
 }
 
+/** One measured round of one target (runInterleaved). */
+export interface RoundResult {
+  /** 2xx answers / whole seconds of the round: its rate. */
+  rate: number;
+  p50: number;
+  p99: number;
+  serverCpuMsPerOk?: number;
+}
+
 export interface LoadResult {
-  /** Successful (2xx) responses per second, over the whole seconds of the measured runs. */
+  /**
+   * Successful (2xx) responses per second. One run: the median of its per-second samples.
+   * Interleaved: the median of the per-round rates (`rounds`), the samples pooled.
+   */
   rps: Throughput;
+  /** Interleaved runs: each round of this target, in order. */
+  rounds?: RoundResult[];
+  /** RSS of the tracked agents (bench/lib/rss.ts) during the measured runs. */
+  rss?: Record<string, RssSummary>;
   /** Latency of every response in the measured runs, ms (client-side, exact). */
   latencyMs: Latency;
   total: number;
@@ -73,6 +92,7 @@ interface RawRun {
   loadAverage1m: number;
   serverCpuMs?: number;
   clientCpuMs: number;
+  rss: Record<string, RssSummary>;
 }
 
 const KEPT_SAMPLES = 5;
@@ -85,28 +105,37 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
 }
 
 /**
- * Several targets compared in one sitting: each warmed up, then measured in two halves
- * in A B B A order (A B C C B A for three), so that a drift of the machine's load during
- * the comparison weighs on every target alike. Each half is preceded by a 1 s discarded
- * run of its own (a target idle for ~10 s may have let its connection pool go, as pg
- * does after 10 s). Each target gets durationS measured seconds in all; its per-second
- * samples and latencies are pooled over its halves.
+ * Several targets compared in one sitting: each warmed up once, then `rounds` rounds of
+ * `durationS` measured seconds, every target once per round, the order alternating
+ * (A B C, C B A, A B C...), so that a drift of the machine's load weighs on every target
+ * alike. A target's rate is the median of its per-round rates; a ratio between two
+ * targets is the median of their per-round ratios (report.ts, from `rounds`).
  */
 export async function runInterleaved(targets: LoadTarget[], settings: LoadSettings): Promise<LoadResult[]> {
   for (const target of targets) await warmUp(target, settings);
-  const first = Math.ceil(settings.durationS / 2);
-  const halves = [first, settings.durationS - first];
-  const rewarmS = Math.min(1, settings.warmupS);
   const runs: RawRun[][] = targets.map(() => []);
-  const order = [...targets.keys(), ...[...targets.keys()].reverse()];
-  for (const [step, index] of order.entries()) {
-    const seconds = halves[step < targets.length ? 0 : 1];
-    if (seconds === 0) continue;
-    if (rewarmS > 0) await runOnce(targets[index], settings, rewarmS);
-    settings.log?.(`  ${targets[index].title}: measuring ${seconds} s with ${settings.connections} connections`);
-    runs[index].push(await runOnce(targets[index], settings, seconds));
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = round % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse();
+    for (const index of order) {
+      settings.log?.(`  ${targets[index].title}: round ${round + 1}/${settings.rounds}, measuring ${settings.durationS} s with ${settings.connections} connections`);
+      runs[index].push(await runOnce(targets[index], settings, settings.durationS));
+    }
   }
-  return runs.map(aggregate);
+  return runs.map((perRound) => {
+    const pooled = aggregate(perRound);
+    const rounds = perRound.map(roundOf);
+    return { ...pooled, rps: { ...pooled.rps, median: round(median(rounds.map((r) => r.rate)), 1) }, rounds };
+  });
+}
+
+function roundOf(run: RawRun): RoundResult {
+  const latency = latencyOf(run.latencies);
+  return {
+    rate: round(mean(run.perSecond), 1),
+    p50: latency.p50,
+    p99: latency.p99,
+    ...(run.serverCpuMs === undefined ? {} : { serverCpuMsPerOk: round(run.serverCpuMs / Math.max(1, run.ok), 3) }),
+  };
 }
 
 async function warmUp(target: LoadTarget, settings: LoadSettings): Promise<void> {
@@ -141,7 +170,26 @@ function aggregate(runs: RawRun[]): LoadResult {
     clientCpuPercent: Math.round(
       (sum((run) => run.clientCpuMs) / Math.max(1, sum((run) => run.window.endMs - run.window.startMs))) * 100,
     ),
+    rss: mergeRss(runs.map((run) => run.rss)),
   };
+}
+
+/** Max of the maxima, median of the medians (weighted by nothing: runs are of equal length here). */
+function mergeRss(windows: Array<Record<string, RssSummary>>): Record<string, RssSummary> {
+  const names = new Set(windows.flatMap((window) => Object.keys(window)));
+  return Object.fromEntries(
+    [...names].map((name) => {
+      const parts = windows.map((window) => window[name]).filter((part): part is RssSummary => part !== undefined);
+      return [
+        name,
+        {
+          maxMb: Math.max(...parts.map((part) => part.maxMb)),
+          medianMb: round(median(parts.map((part) => part.medianMb)), 1),
+          samples: parts.reduce((total, part) => total + part.samples, 0),
+        },
+      ];
+    }),
+  );
 }
 
 async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: number): Promise<RawRun> {
@@ -166,6 +214,8 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
   let cpuAtEnd: number | undefined;
   let clientCpuAtStart = process.cpuUsage();
   let clientCpuMs = 0;
+  let stopRss: (() => Record<string, RssSummary>) | undefined;
+  let rss: Record<string, RssSummary> = {};
 
   const result = await withTimeout(
     new Promise<autocannon.Result>((resolve, reject) => {
@@ -184,8 +234,10 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
         started = performance.now();
         cpuAtStart = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
         clientCpuAtStart = process.cpuUsage();
+        stopRss = sampleRss();
       });
       instance.on('done', () => {
+        rss = stopRss?.() ?? {};
         finished = performance.now();
         cpuAtEnd = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
         const used = process.cpuUsage(clientCpuAtStart);
@@ -224,5 +276,6 @@ async function runOnce(target: LoadTarget, settings: LoadSettings, durationS: nu
     loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
     serverCpuMs: cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined,
     clientCpuMs,
+    rss,
   };
 }

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuTimeMs } from './proc-cpu.js';
+import { sampleRss } from './rss.js';
 import { latencyOf, round, throughputOf, type Latency } from './stats.js';
 import type { LoadResult } from './load.js';
 
@@ -64,6 +65,7 @@ export async function runPaced(
       const inFlight = new Set<Promise<void>>();
       const cpuAtStart = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
       const clientCpuAtStart = process.cpuUsage();
+      const stopRss = sampleRss();
       const start = performance.now();
       const end = start + durationS * 1000;
       const interval = 1000 / settings.rate;
@@ -131,6 +133,7 @@ export async function runPaced(
       }
       const sendingEnded = performance.now();
       await Promise.race([Promise.all(inFlight), sleep(15_000)]);
+      const rss = stopRss();
       const cpuAtEnd = target.pid === undefined ? undefined : cpuTimeMs(target.pid);
       const clientCpu = process.cpuUsage(clientCpuAtStart);
       const windowMs = sendingEnded - start;
@@ -158,6 +161,7 @@ export async function runPaced(
         serverCpuMsPerOk:
           cpuAtStart !== undefined && cpuAtEnd !== undefined ? round((cpuAtEnd - cpuAtStart) / Math.max(1, ok), 3) : undefined,
         clientCpuPercent: Math.round(((clientCpu.user + clientCpu.system) / 1000 / Math.max(1, windowMs)) * 100),
+        rss,
       };
       return result;
     };

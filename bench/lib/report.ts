@@ -4,13 +4,18 @@ import type { Measurement } from '../scenarios/scenario.js';
 import type { MachineInfo } from './machine.js';
 import { ROOT } from './paths.js';
 import type { SqlCheck } from './sql-check.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 export interface Ratio {
   agent: string;
   baseline: string;
-  /** agent median / baseline median of the per-second samples; undefined when not measured. */
+  /**
+   * The median of the per-round ratios (agent round rate / baseline round rate) when both
+   * were measured in the same interleaved rounds; else agent median / baseline median.
+   */
   ratio: number | undefined;
+  /** The per-round ratios the median was taken of. */
+  roundRatios?: number[];
   /**
    * Baseline server CPU per answer / agent CPU per answer (both our processes): the same
    * comparison by cost instead of rate, 1.0 = as cheap as the baseline.
@@ -37,13 +42,24 @@ export interface BenchReport {
   profiles?: Array<{ agent: string; file: string; windows: Array<{ fromMs: number; toMs: number }>; summary: string }>;
 }
 
+/**
+ * Rate ratio agent / baseline: the median of the per-round ratios when both were measured
+ * in the same interleaved rounds (the figure goals use), else the ratio of the medians.
+ */
+export function rateRatio(agent: Measurement, baseline: Measurement | undefined): { ratio: number | undefined; roundRatios?: number[] } {
+  if (agent.rounds && baseline?.rounds && agent.rounds.length === baseline.rounds.length && baseline.rounds.every((r) => r.rate > 0)) {
+    const roundRatios = agent.rounds.map((r, index) => round(r.rate / baseline.rounds![index].rate, 3));
+    return { ratio: round(median(roundRatios), 3), roundRatios };
+  }
+  return { ratio: agent.rps && baseline?.rps && baseline.rps.median > 0 ? round(agent.rps.median / baseline.rps.median, 3) : undefined };
+}
+
 export function ratiosOf(measurements: Measurement[]): Ratio[] {
   const byId = new Map(measurements.map((measurement) => [measurement.id, measurement]));
   return measurements.flatMap((agent) =>
     (agent.baselines ?? []).map((baselineId) => {
       const baseline = byId.get(baselineId);
-      const ratio =
-        agent.rps && baseline?.rps && baseline.rps.median > 0 ? round(agent.rps.median / baseline.rps.median, 3) : undefined;
+      const { ratio, roundRatios } = rateRatio(agent, baseline);
       const cpuRatio =
         agent.serverCpuMsPerRequest && baseline?.serverCpuMsPerRequest
           ? round(baseline.serverCpuMsPerRequest / agent.serverCpuMsPerRequest, 3)
@@ -56,6 +72,7 @@ export function ratiosOf(measurements: Measurement[]): Ratio[] {
         agent: agent.id,
         baseline: baselineId,
         ratio,
+        ...(roundRatios ? { roundRatios } : {}),
         ...(cpuRatio === undefined ? {} : { cpuRatio }),
         ...(p99Ratio === undefined ? {} : { p99Ratio }),
       };
@@ -98,7 +115,7 @@ function rowsOf(report: BenchReport): Row[] {
       rate,
       p50: fmt(m.latencyMs?.p50, 1),
       p99: fmt(m.latencyMs?.p99, 1),
-      non2xx: m.role === 'agent' || m.non2xx !== undefined ? fmt(m.non2xx ?? 0) : '-',
+      non2xx: m.non2xx !== undefined || (m.role === 'agent' && m.rps) ? fmt(m.non2xx ?? 0) : '-',
       cpu: fmt(m.serverCpuMsPerRequest, 2),
       baseline: '-',
       ratio: '-',
@@ -127,7 +144,7 @@ function rowsOf(report: BenchReport): Row[] {
 const HEADERS: Row = {
   scenario: 'scenario',
   target: 'target',
-  rate: 'rate (median of per-second samples)',
+  rate: 'rate (median of rounds / of seconds)',
   p50: 'p50 ms',
   p99: 'p99 ms',
   non2xx: 'non-2xx',
@@ -168,18 +185,25 @@ export function markdown(report: BenchReport, jsonFile: string): string {
   const notes = report.measurements.flatMap((measurement) =>
     (measurement.notes ?? []).map((note) => `- ${measurement.scenario} / ${measurement.target}: ${note}`),
   );
+  const byId = new Map(report.measurements.map((measurement) => [measurement.id, measurement]));
+  for (const ratio of report.ratios.filter((r) => r.roundRatios)) {
+    const agent = byId.get(ratio.agent)!;
+    notes.push(
+      `- ${agent.scenario} / ${agent.target} vs ${byId.get(ratio.baseline)?.target ?? ratio.baseline}: per-round ratios ${ratio.roundRatios!.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.ratio?.toFixed(2)})`,
+    );
+  }
   return [
     '# Benchmark results (latest run)',
     '',
     ...(report.writeAgent.EXPERIMENT ? [`**EXPERIMENT, not the production configuration:** ${report.writeAgent.EXPERIMENT}`, ''] : []),
     `Run ${report.startedAt} -> ${report.finishedAt}; full data: \`${relative(ROOT, jsonFile)}\`.`,
-    `ratio = agent rate / baseline rate (medians of per-second samples, same sitting); CPU ratio = baseline server CPU per request / agent's. How to read them: docs/benchmarks.md.`,
+    `rate = median of the per-round rates (interleaved rounds) or of the per-second samples (single runs); ratio = median of the per-round ratios agent / baseline (same sitting), else the ratio of the medians; CPU ratio = baseline server CPU per request / agent's. How to read them: docs/benchmarks.md.`,
     '',
     ...table,
     '',
     ...(report.failures.length > 0 ? ['**FAILED:**', '', ...report.failures.map((failure) => `- ${escape(failure)}`), ''] : []),
     ...(goalLines(report).length > 0 ? ['Goals (docs/benchmarks.md):', '', ...goalLines(report), ''] : []),
-    `Load: ${report.config.connections} connections, ${report.config.warmupS} s warm-up (discarded), ${report.config.durationS} s measured, per target.`,
+    `Load: ${report.config.connections} connections, ${report.config.warmupS} s warm-up (discarded) per target, then ${report.config.rounds} interleaved rounds of ${report.config.durationS} s per compared target (single runs: one of ${report.config.durationS} s).`,
     `Baseline SQL check: ${report.sqlCheck.status} (${report.sqlCheck.detail}).`,
     ...(notes.length > 0 ? ['', 'Notes:', '', ...notes] : []),
     '',

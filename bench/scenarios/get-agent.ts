@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { findRedisBenchmark, runRedisBenchmark } from '../baselines/redis-benchmark.js';
 import { withTimeout } from '../lib/lifecycle.js';
+import { rateRatio } from '../lib/report.js';
 import { round } from '../lib/stats.js';
 import { awaitProjected, headerOf, postJson } from './fixtures.js';
 import { measurementOf, type BenchContext, type Measurement, type Scenario } from './scenario.js';
@@ -33,19 +34,9 @@ export const getAgentScenario: Scenario = {
     if (!redisUrl) {
       return [{ ...base, id: 'get-agent/agent', target: 'read agent', role: 'agent', skipped: 'no Redis: GetAgent is not served from Redis' }];
     }
-    const [writeAgent, readAgent] = await Promise.all([context.writeAgent(), context.readAgent()]);
+    const readAgent = await context.readAgent();
     const ids = await context.benchAgents();
-    const paths = ids.map((id) => `/agents/${id}`);
-
-    // A command answered after every earlier one: its position covers all the bench agents'
-    // events (registrations and the tasks of earlier scenarios), so once the read agent
-    // answers from Redis at that position, the views are final for the load below.
-    context.log('waiting until the bench agents are projected (X-Min-Position)...');
-    const sentinel = await postJson<{ position: string }>(`${writeAgent.url}/agents`, context.token, {
-      name: `bench-${context.runTag}-get-agent-sentinel`,
-      version: '1.0.0',
-    });
-    await withTimeout(awaitProjected(readAgent.url, context.readToken, paths, sentinel.position), 60_000, 'waiting for the projections');
+    const paths = await projectedAgentPaths(context, 'get-agent');
 
     const checks: Check[] = [];
     const requestsChecked = (check: Check) => (): autocannon.Request[] => {
@@ -119,7 +110,7 @@ export const getAgentScenario: Scenario = {
           measurement.failed = `${check.other} answers were not 200 from Redis (of ${check.redis + check.other}, warm-ups included): ${check.samples.join(' | ')}`;
         }
       }
-      const ratio = agentMeasurement.rps && bareMeasurement.rps ? agentMeasurement.rps.median / bareMeasurement.rps.median : undefined;
+      const { ratio } = rateRatio(agentMeasurement, bareMeasurement);
       agentMeasurement.goal = {
         text: `rate ratio vs (a) >= ${TARGET_RATIO}`,
         value: ratio === undefined ? '-' : round(ratio, 2).toFixed(2),
@@ -134,6 +125,24 @@ export const getAgentScenario: Scenario = {
     return measurements;
   },
 };
+
+/**
+ * The bench agents' GET paths, once the read agent serves them from Redis with their
+ * final views. A command answered after every earlier one has a position that covers all
+ * the bench agents' events (registrations and the tasks of earlier scenarios), so once
+ * the read agent answers from Redis at that position, the views are final for a load.
+ */
+export async function projectedAgentPaths(context: BenchContext, purpose: string): Promise<string[]> {
+  const [writeAgent, readAgent] = await Promise.all([context.writeAgent(), context.readAgent()]);
+  const paths = (await context.benchAgents()).map((id) => `/agents/${id}`);
+  context.log('waiting until the bench agents are projected (X-Min-Position)...');
+  const sentinel = await postJson<{ position: string }>(`${writeAgent.url}/agents`, context.token, {
+    name: `bench-${context.runTag}-${purpose}-sentinel`,
+    version: '1.0.0',
+  });
+  await withTimeout(awaitProjected(readAgent.url, context.readToken, paths, sentinel.position), 60_000, 'waiting for the projections');
+  return paths;
+}
 
 /**
  * (d) redis-benchmark, 50 clients, about the same duration: GET of one agent's view key

@@ -1,4 +1,6 @@
+import { curvesScenario } from './curves.js';
 import { getAgentScenario } from './get-agent.js';
+import { hotAgentScenario } from './hot-agent.js';
 import { listTasksScenario } from './list-tasks.js';
 import { mixedCommandsScenario } from './mixed-commands.js';
 import { projectionLagScenario } from './projection-lag.js';
@@ -15,6 +17,7 @@ import { submitTaskScenario } from './submit-task.js';
  */
 export const SCENARIOS: Scenario[] = [
   submitTaskScenario,
+  hotAgentScenario,
   mixedCommandsScenario,
   getAgentScenario,
   projectionLagScenario,
@@ -22,3 +25,6 @@ export const SCENARIOS: Scenario[] = [
   listTasksScenario,
   relayScenario,
 ];
+
+/** The curves (docs/benchmarks/*.svg): run last, with BENCH_CURVES=1 or by name. */
+export const CURVES_SCENARIO: Scenario = curvesScenario;

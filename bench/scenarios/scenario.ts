@@ -1,13 +1,14 @@
 import type { BenchConfig } from '../lib/config.js';
-import type { LoadResult, LoadTarget } from '../lib/load.js';
+import type { LoadResult, LoadSettings, LoadTarget, RoundResult } from '../lib/load.js';
 import type { NodeService, NodeServiceSpec } from '../lib/processes.js';
 import type { Latency, Throughput } from '../lib/stats.js';
 import type { Stores } from '../lib/stores.js';
 
 /**
  * One row of the results: a target (an agent or a baseline) measured under one load.
- * Agent rows name the baseline rows they are compared with; the ratio is
- * agent median / baseline median (per-second samples).
+ * Agent rows name the baseline rows they are compared with; the ratio is the median of
+ * the per-round ratios when both were measured in the same interleaved rounds, else
+ * agent median / baseline median.
  */
 export interface Measurement {
   /** Unique in a run, e.g. 'submit-task/agent'. */
@@ -22,6 +23,8 @@ export interface Measurement {
   /** Ids of the baseline measurements this agent measurement is compared with. */
   baselines?: string[];
   rps?: Throughput;
+  /** Interleaved measurements: each round (rate, p50, p99, CPU per answer). */
+  rounds?: RoundResult[];
   latencyMs?: Latency;
   /** CPU time of the server process per successful answer (ms), when it is our process. */
   serverCpuMsPerRequest?: number;
@@ -81,13 +84,19 @@ export interface BenchContext {
   agentEnv(stores: { primaryUrl: string; replicaUrls?: string[]; redisUrl?: string }): Record<string, string>;
   /** Starts a built Node program (under dist/) with its output in the work dir; stopped at the end. */
   startNodeService(spec: Omit<NodeServiceSpec, 'logFile'>): Promise<NodeService>;
-  /** One target: warm-up, then the measured autocannon run (configured connections and durations). */
-  load(target: LoadTarget): Promise<LoadResult>;
   /**
-   * Targets compared in one sitting (an agent and its baseline servers): each warmed up,
-   * then measured in halves in A B B A order, same settings; one result per target.
+   * One target: warm-up, then the measured autocannon run (configured connections and
+   * durations, or `overrides`, e.g. the curves' connection counts).
+   */
+  load(target: LoadTarget, overrides?: Partial<Pick<LoadSettings, 'connections' | 'durationS' | 'warmupS'>>): Promise<LoadResult>;
+  /**
+   * Targets compared in one sitting (an agent and its baseline servers): each warmed up
+   * once, then BENCH_ROUNDS rounds in alternating order (A B, B A, A B), same settings;
+   * one result per target, with its rounds.
    */
   compare(targets: LoadTarget[]): Promise<LoadResult[]>;
+  /** The measurements of the scenarios run before this one (the curves plot some of them). */
+  measurementsSoFar(): Measurement[];
   log(line: string): void;
 }
 
@@ -107,13 +116,18 @@ export function measurementOf(
   const measurement: Measurement = {
     ...base,
     rps: result.rps,
+    ...(result.rounds ? { rounds: result.rounds } : {}),
     latencyMs: result.latencyMs,
     serverCpuMsPerRequest: result.serverCpuMsPerOk,
     ok: result.ok,
     non2xx: result.non2xx,
     errors: result.errors,
     statusCodes: result.statusCodes,
-    details: { loadAverage1mAtEnd: result.loadAverage1m, loadGeneratorCpuPercent: result.clientCpuPercent },
+    details: {
+      loadAverage1mAtEnd: result.loadAverage1m,
+      loadGeneratorCpuPercent: result.clientCpuPercent,
+      ...(result.rss && Object.keys(result.rss).length > 0 ? { agentRssMb: result.rss } : {}),
+    },
   };
   if (result.ok === 0) measurement.failed = 'no successful response at all';
   if (strict && (result.non2xx > 0 || result.errors > 0)) {
