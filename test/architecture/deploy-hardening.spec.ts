@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseTrustProxy } from '../../libs/platform/src/config/trust-proxy.js';
 import { SHUTDOWN_DEADLINE_MS } from '../../libs/platform/src/http/listen-until-terminated.js';
-import { containersOf, podTemplateOf, render } from './kustomize-render.js';
+import { containersOf, type K8sObject, podTemplateOf, renderKustomization } from '../support/kustomize.js';
 
 // How the deployment files roll out, name images, stop, and hold least privilege
 // (docs/deployment.md). Read from the files, as compose and kustomize would read them.
@@ -18,8 +18,8 @@ const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 const packageJson: Dict = JSON.parse(read('package.json'));
 const compose: Dict = parse(read('docker-compose.yml'), { merge: true });
 const services: Dict = compose.services;
-const base = render(BASE);
-const find = (kind: string, name: string) => base.objects.find((o) => o.kind === kind && o.metadata?.name === name)!;
+const base = renderKustomization(BASE);
+const find = (kind: string, name: string) => base.find((o) => o.kind === kind && o.metadata?.name === name)!;
 const pod = (kind: string, name: string): Dict => podTemplateOf(find(kind, name))!.spec;
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)];
 const deploymentDoc = read('docs/deployment.md');
@@ -36,10 +36,11 @@ function envFile(path: string): Dict {
   );
 }
 
-/** Every ConfigMap and Secret name a pod spec refers to. */
-function referencedNames(spec: Dict): string[] {
+/** Every ConfigMap and Secret name the pods of an object refer to. */
+function referencedNames(object: K8sObject): string[] {
   const names: string[] = [];
-  for (const container of containersOf(spec)) {
+  const spec = podTemplateOf(object)!.spec;
+  for (const container of containersOf(object)) {
     for (const from of container.envFrom ?? []) names.push(from.configMapRef?.name, from.secretRef?.name);
     for (const variable of container.env ?? []) {
       names.push(variable.valueFrom?.configMapKeyRef?.name, variable.valueFrom?.secretKeyRef?.name);
@@ -70,10 +71,12 @@ describe('migrations before serving (Kubernetes)', () => {
   });
 
   it('keeps no Job in the base that names a generated ConfigMap or Secret, or deletes itself after a TTL', () => {
-    expect(base.generatedNames).toEqual(new Set(['agent-fleet-config', 'gateway-nginx', 'agent-fleet-secrets']));
-    const jobs = base.objects.filter((o) => o.kind === 'Job');
+    // Every ConfigMap and Secret of the base is generated, its name suffixed with a hash.
+    const generated = new Set(base.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => o.metadata.name));
+    expect([...generated].map((name) => name.replace(/-[a-z0-9]{10}$/, '')).sort()).toEqual(['agent-fleet-config', 'agent-fleet-secrets', 'gateway-nginx']);
+    const jobs = base.filter((o) => o.kind === 'Job');
     for (const job of jobs) {
-      const named = referencedNames(job.spec.template.spec).filter((name) => base.generatedNames.has(name));
+      const named = referencedNames(job).filter((name) => generated.has(name));
       expect(named, `Job ${job.metadata.name}`).toEqual([]);
       expect(job.spec.ttlSecondsAfterFinished, `Job ${job.metadata.name}`).toBeUndefined();
     }
@@ -120,8 +123,8 @@ describe('optional variables', () => {
   const REQUIRED = ['DATABASE_URL', 'AUTH_JWT_SECRET'];
 
   it('marks the Secret keys of optional variables optional, and of required ones not', () => {
-    const refs = base.objects
-      .flatMap((object) => (podTemplateOf(object) ? containersOf(podTemplateOf(object)!.spec) : []))
+    const refs = base
+      .flatMap(containersOf)
       .flatMap((container) => container.env ?? [])
       .filter((variable: Dict) => variable.valueFrom?.secretKeyRef);
     expect(refs.filter((variable: Dict) => OPTIONAL.includes(variable.name)).length).toBeGreaterThanOrEqual(3);
@@ -147,7 +150,8 @@ describe('TRUST_PROXY', () => {
     expect(Array.isArray(parseTrustProxy(config.TRUST_PROXY)), config.TRUST_PROXY).toBe(true);
     for (const name of ['write-agent', 'read-agent']) {
       const agent = pod('Deployment', name).containers[0];
-      expect(agent.envFrom.map((from: Dict) => from.configMapRef?.name), name).toContain('agent-fleet-config');
+      const configMaps = agent.envFrom.map((from: Dict) => find('ConfigMap', from.configMapRef?.name));
+      expect(configMaps.map((configMap: Dict) => configMap?.data?.TRUST_PROXY), name).toContain(config.TRUST_PROXY);
     }
   });
 
@@ -157,43 +161,59 @@ describe('TRUST_PROXY', () => {
 });
 
 describe('images', () => {
-  /** An exact release (major.minor.patch; PostgreSQL's own are major.minor since 10), or a digest. */
+  /**
+   * An exact release (major.minor.patch, with or without a leading v; PostgreSQL's own are
+   * major.minor since 10), or a digest: compose and the base pin tags, the production
+   * overlay digests.
+   */
   function pinned(image: string): boolean {
     const [, name, tag, digest] = /^([\w./-]+)(?::([\w.-]+))?(@sha256:[0-9a-f]{64})?$/.exec(image) ?? [];
     if (!name) return false;
     if (digest) return true;
-    const release = name === 'postgres' ? /^\d{2,}\.\d+(-[\w.]+)?$/ : /^\d+\.\d+\.\d+(-[\w.]+)?$/;
+    const release = name === 'postgres' ? /^\d{2,}\.\d+(-[\w.]+)?$/ : /^v?\d+\.\d+\.\d+(-[\w.]+)?$/;
     return release.test(tag ?? '');
   }
 
   it('tells an exact version from a floating one', () => {
-    for (const image of ['postgres:15.17-bookworm', 'redis:7.4.8', 'nginxinc/nginx-unprivileged:1.30.4-alpine', `redis@sha256:${'a'.repeat(64)}`]) {
+    const digest = `@sha256:${'a'.repeat(64)}`;
+    for (const image of [
+      'postgres:15.17-bookworm',
+      'redis:7.4.8',
+      'nginxinc/nginx-unprivileged:1.30.4-alpine',
+      'prom/prometheus:v3.5.0',
+      'quay.io/prometheuscommunity/postgres-exporter:v0.18.1',
+      `redis${digest}`,
+      `registry.example.com/agent-fleet-cqrs:0.1.0${digest}`,
+    ]) {
       expect(pinned(image), image).toBe(true);
     }
-    for (const image of ['postgres:15', 'redis:7', 'nginx:1.30', 'rabbitmq:3.13-management', 'nginx', 'nginx:latest', 'agent-fleet-cqrs']) {
+    for (const image of ['postgres:15', 'redis:7', 'nginx:1.30', 'rabbitmq:3.13-management', 'nginx', 'nginx:latest', 'agent-fleet-cqrs', 'prom/prometheus:v3', 'grafana/grafana:latest', `redis@sha256:${'a'.repeat(63)}`]) {
       expect(pinned(image), image).toBe(false);
     }
   });
 
-  it('gives every image of compose and of the Kubernetes base an exact version or a digest', () => {
-    const images = [
-      ...Object.values(services).map((service: Dict) => service.image),
-      ...base.objects.flatMap((object) => (podTemplateOf(object) ? containersOf(podTemplateOf(object)!.spec) : [])).map((c) => c.image),
-    ];
-    expect(images.length).toBeGreaterThan(8);
+  it('gives every image of compose, of the Kubernetes base and of the overlays an exact version or a digest', () => {
+    const composeImages = Object.values(services).map((service: Dict) => service.image);
+    // The monitoring services are checked like the others.
+    for (const name of ['prom/prometheus', 'grafana/grafana', 'quay.io/prometheuscommunity/postgres-exporter']) {
+      expect(composeImages.some((image) => image?.startsWith(`${name}:`)), name).toBe(true);
+    }
+    const overlays = ['example', 'production'].flatMap((overlay) => renderKustomization(join(ROOT, 'deploy/k8s/overlays', overlay), { envFromExamples: true }));
+    const images = [...composeImages, ...[...base, ...overlays].flatMap(containersOf).map((c) => c.image)];
+    expect(images.length).toBeGreaterThan(20);
     for (const image of images) expect(pinned(image), image).toBe(true);
   });
 
   it("names the app's image agent-fleet-cqrs:<package.json version> in compose, the base, the overlay and the docs", () => {
     const tag = `agent-fleet-cqrs:${packageJson.version}`;
     expect(services.migrate.image).toBe(tag);
-    for (const object of base.objects.filter(podTemplateOf)) {
-      for (const container of containersOf(podTemplateOf(object)!.spec)) {
+    for (const object of base) {
+      for (const container of containersOf(object)) {
         if (!container.image.startsWith('nginxinc/')) expect(container.image, object.metadata.name).toBe(tag);
       }
     }
-    const overlay = render(join(ROOT, 'deploy/k8s/overlays/example'));
-    const overlayImages = new Set(overlay.objects.filter(podTemplateOf).flatMap((o) => containersOf(podTemplateOf(o)!.spec)).map((c) => c.image));
+    const overlay = renderKustomization(join(ROOT, 'deploy/k8s/overlays/example'));
+    const overlayImages = new Set(overlay.flatMap(containersOf).map((c) => c.image));
     expect(overlayImages).toContain(`registry.example.com/${tag}`);
     expect(deploymentDoc).toContain(`docker build -t registry.example.com/${tag} .`);
     expect(deploymentDoc).toContain(`docker push registry.example.com/${tag}`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { containersOf, podTemplateOf, render } from './kustomize-render.js';
+import { podTemplateOf, renderKustomization } from '../support/kustomize.js';
 
 // The Pod Security Standards' `restricted` profile
 // (https://kubernetes.io/docs/concepts/security/pod-security-standards/), which the
@@ -32,7 +32,7 @@ function podSecurityViolations(pod: Dict): string[] {
     const type = Object.keys(volume).find((key) => key !== 'name');
     if (!type || !RESTRICTED_VOLUMES.has(type)) violations.push(`volume ${volume.name}: ${type}`);
   }
-  for (const container of containersOf(pod)) {
+  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])]) {
     const context = container.securityContext ?? {};
     const where = `container ${container.name}`;
     if (context.privileged) violations.push(`${where}: privileged`);
@@ -89,7 +89,7 @@ describe('the restricted profile checker', () => {
 });
 
 describe('the Kubernetes base under Pod Security "restricted"', () => {
-  const { objects } = render(BASE);
+  const objects = renderKustomization(BASE);
   const workloads = objects.filter((object) => podTemplateOf(object));
 
   it('has workloads to check: the agents, the gateway and the on-demand jobs', () => {

@@ -1,13 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { CUSTOM_RESOURCE_SCHEMAS } from './custom-resource-schemas.js';
-import { containersOf, type K8sObject, podSpecs, renderKustomization } from './kustomize-renderer.js';
+import { containersOf, type K8sObject, podSpecs, podTemplateOf, renderKustomization } from '../support/kustomize.js';
 
-// The overlays rendered without kubectl (test/deploy/kustomize-renderer.ts gives what
+// The overlays rendered without kubectl (test/support/kustomize.ts gives what
 // `kubectl kustomize` gives for them), every built-in object validated against the
 // Kubernetes schemas of kubernetes-models, every custom resource against
 // custom-resource-schemas.ts, and the production overlay held to its promises.
@@ -103,8 +101,12 @@ describe('the production overlay', () => {
     expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
     return found[0];
   };
-  const container = (deployment: string) => one('Deployment', deployment).spec.template.spec.containers.find((c: K8sObject) => c.name === deployment);
-  const env = (deployment: string, name: string) => container(deployment).env?.find((v: K8sObject) => v.name === name);
+  /** The container named like its workload (a Deployment, or a CronJob as `CronJob/name`). */
+  const container = (workload: string) => {
+    const [kind, name] = workload.includes('/') ? workload.split('/') : ['Deployment', workload];
+    return podSpecs(one(kind, name))[0].containers.find((c: K8sObject) => c.name === name);
+  };
+  const env = (workload: string, name: string) => container(workload).env?.find((v: K8sObject) => v.name === name);
   /** A variable's value as the kubelet expands it, with each $(VAR) reference replaced by VAR. */
   const expanded = (value: string) => value.replace(/\$\((\w+)\)/g, '$1');
 
@@ -116,7 +118,11 @@ describe('the production overlay', () => {
     expect(all('Cluster')).toHaveLength(1);
     expect(all('NetworkPolicy').length).toBeGreaterThan(5);
     expect(one('ScaledObject', 'echo-worker')).toBeTruthy();
-    expect(all('CronJob')).toEqual([]);
+    // Only the base's suspended templates for one-off Jobs.
+    expect(all('CronJob').map((o) => [o.metadata.name, o.spec.suspend])).toEqual([
+      ['rebuild-projections', true],
+      ['migrate', true],
+    ]);
   });
 
   it('runs PostgreSQL 15 as three instances with synchronous replication on', () => {
@@ -145,10 +151,10 @@ describe('the production overlay', () => {
     expect(initdb.postInitApplicationSQL.join('\n')).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE ${initdb.owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role.name}`);
   });
 
-  it('points the agents at the -rw service and the read agents replicas at -ro, as the app role', () => {
+  it('points the agents and the rebuild at the -rw service and the replicas at -ro, as the app role', () => {
     const cluster = one('Cluster');
     const role = cluster.spec.managed.roles[0].name;
-    for (const agent of ['write-agent', 'read-agent']) {
+    for (const agent of ['write-agent', 'read-agent', 'CronJob/rebuild-projections']) {
       const primary = new URL(expanded(env(agent, 'DATABASE_URL').value));
       expect(primary.hostname, agent).toBe(`${cluster.metadata.name}-rw`);
       expect(primary.username, agent).toBe(role);
@@ -157,8 +163,10 @@ describe('the production overlay', () => {
       const names = container(agent).env.map((v: K8sObject) => v.name);
       expect(names.indexOf('DATABASE_APP_PASSWORD'), agent).toBeLessThan(names.indexOf('DATABASE_URL'));
     }
-    const replicas = expanded(env('read-agent', 'DATABASE_REPLICA_URLS').value).split(',');
-    expect(replicas.map((url) => new URL(url).hostname)).toEqual([`${cluster.metadata.name}-ro`]);
+    for (const reader of ['read-agent', 'CronJob/rebuild-projections']) {
+      const replicas = expanded(env(reader, 'DATABASE_REPLICA_URLS').value).split(',');
+      expect(replicas.map((url) => new URL(url).hostname), reader).toEqual([`${cluster.metadata.name}-ro`]);
+    }
   });
 
   it('runs every migration as the owner, from the Secret CloudNativePG generates for it', () => {
@@ -168,8 +176,8 @@ describe('the production overlay', () => {
         .filter((c) => (c.command ?? []).join(' ').includes('dist/scripts/migrate.js'))
         .map((c) => ({ where: `${id(object)} ${c.name}`, url: c.env.find((v: K8sObject) => v.name === 'DATABASE_URL') })),
     );
-    // At least one per agent Deployment (its init container) and no agent without.
-    for (const agent of ['write-agent', 'read-agent']) expect(migrations.map((m) => m.where)).toContain(`Deployment ${agent} migrate`);
+    // The init container of each agent Deployment and the migrate CronJob, nothing else.
+    expect(migrations.map((m) => m.where).sort()).toEqual(['CronJob migrate migrate', 'Deployment read-agent migrate', 'Deployment write-agent migrate']);
     for (const { where, url } of migrations) expect(url.valueFrom?.secretKeyRef, where).toEqual({ name: `${cluster.metadata.name}-app`, key: 'uri' });
   });
 
@@ -197,7 +205,7 @@ describe('the production overlay', () => {
     expect(pods.length).toBe(3);
     const sentinel = redis.spec.template.spec.containers.find((c: K8sObject) => c.name === 'sentinel');
     expect(sentinel.command[0]).toBe('redis-sentinel');
-    for (const agent of ['write-agent', 'read-agent']) {
+    for (const agent of ['write-agent', 'read-agent', 'CronJob/rebuild-projections']) {
       expect(env(agent, 'REDIS_URL'), agent).toBeUndefined();
       expect(env(agent, 'REDIS_SENTINEL_NAME').value).toBe('agent-fleet');
       expect(env(agent, 'REDIS_SENTINELS').value.split(',')).toEqual(pods.map((pod) => `${pod}:26379`));
@@ -285,23 +293,15 @@ describe('the production overlay', () => {
   });
 
   describe('network policies', () => {
-    /** The labels of every pod the namespace may run: templates, operator pods, on-demand Jobs. */
+    /** The labels of every pod the namespace may run: templates (Jobs made from the CronJobs copy theirs), operator pods. */
     function podLabels(): Array<Record<string, string>> {
-      const templates = objects.filter((o) => podSpecs(o).length).map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template).metadata?.labels ?? {});
+      const templates = objects.filter((o) => podSpecs(o).length).map((o) => podTemplateOf(o)!.metadata?.labels ?? {});
       // The labels the operators put on their pods (CloudNativePG: cnpg.io/cluster; RabbitMQ: app.kubernetes.io/name = the cluster's name).
       const operated = [
         ...all('Cluster').map((o) => ({ 'cnpg.io/cluster': o.metadata.name, 'cnpg.io/podRole': 'instance' })),
         ...all('RabbitmqCluster').map((o) => ({ 'app.kubernetes.io/name': o.metadata.name, 'app.kubernetes.io/component': 'rabbitmq', 'app.kubernetes.io/part-of': 'rabbitmq' })),
       ];
-      const jobsDir = join(ROOT, 'deploy/k8s/jobs');
-      const onDemand = existsSync(jobsDir)
-        ? readdirSync(jobsDir)
-            .filter((file) => /\.ya?ml$/.test(file))
-            .flatMap((file) => parseAllDocuments(readFileSync(join(jobsDir, file), 'utf8')).map((d) => d.toJS()))
-            .filter((o) => o?.spec?.template)
-            .map((o) => o.spec.template.metadata?.labels ?? {})
-        : [];
-      return [...templates, ...operated, ...onDemand];
+      return [...templates, ...operated];
     }
 
     function selects(selector: K8sObject, labels: Record<string, string>): boolean {
@@ -350,6 +350,8 @@ describe('the production overlay', () => {
     const pod = (name: string) => ({ 'app.kubernetes.io/name': name });
     const postgres = () => ({ 'cnpg.io/cluster': one('Cluster').metadata.name });
     const rabbitmq = () => pod(one('RabbitmqCluster').metadata.name);
+    /** The labels of the pods a suspended CronJob's Jobs run, as rendered. */
+    const cronJobPod = (name: string) => podTemplateOf(one('CronJob', name))!.metadata.labels;
 
     it('lets only the gateway reach the agents (and the workers the write agent)', () => {
       expect(allowed(pod('gateway'), pod('write-agent'), 3000)).toBe(true);
@@ -360,12 +362,15 @@ describe('the production overlay', () => {
       expect(allowed(pod('read-agent'), pod('write-agent'), 3000)).toBe(false);
     });
 
-    it('lets the agents and the migration reach the stores, and no one else', () => {
-      for (const agent of ['write-agent', 'read-agent', 'migrate']) expect(allowed(pod(agent), postgres(), 5432), agent).toBe(true);
-      for (const agent of ['write-agent', 'read-agent']) {
-        expect(allowed(pod(agent), pod('redis'), 6379), agent).toBe(true);
-        expect(allowed(pod(agent), pod('redis'), 26379), agent).toBe(true);
+    it('lets the agents, the migration and the rebuild reach the stores, and no one else', () => {
+      const clients = { 'write-agent': pod('write-agent'), 'read-agent': pod('read-agent'), migrate: cronJobPod('migrate'), rebuild: cronJobPod('rebuild-projections') };
+      for (const [name, labels] of Object.entries(clients)) expect(allowed(labels, postgres(), 5432), name).toBe(true);
+      for (const [name, labels] of Object.entries(clients).filter(([name]) => name !== 'migrate')) {
+        expect(allowed(labels, pod('redis'), 6379), name).toBe(true);
+        expect(allowed(labels, pod('redis'), 26379), name).toBe(true);
       }
+      expect(allowed(clients.migrate, pod('redis'), 6379)).toBe(false);
+      expect(allowed(clients.rebuild, rabbitmq(), 5672)).toBe(false);
       expect(allowed(pod('write-agent'), rabbitmq(), 5672)).toBe(true);
       expect(allowed(pod('echo-worker'), rabbitmq(), 5672)).toBe(true);
       expect(allowed(pod('read-agent'), rabbitmq(), 5672)).toBe(false);

@@ -4,15 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { renderKustomization } from '../support/kustomize.js';
 import { ALERT_RULES, COMPONENT, MONITORING, PROMETHEUS_CONFIG, ROOT, readYaml } from './monitoring-files.js';
 
 type Dict = Record<string, any>;
 const run = promisify(execFile);
 
 const BASE = join(ROOT, 'deploy/k8s/base');
-const objectsOf = (folder: string, files: string[]): Dict[] =>
-  files.flatMap((file) => parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((document) => document.toJS()));
 
 /** Whether a Kubernetes label selector (matchLabels and matchExpressions) selects these labels. */
 function selects(selector: Dict, labels: Record<string, string>): boolean {
@@ -36,10 +34,10 @@ function selects(selector: Dict, labels: Record<string, string>): boolean {
 
 describe('the monitoring component (deploy/k8s/components/monitoring)', () => {
   const component = readYaml(join(COMPONENT, 'kustomization.yaml'));
-  const objects = objectsOf(COMPONENT, component.resources);
+  const objects = renderKustomization(COMPONENT);
   const podMonitor = objects.find((object) => object.kind === 'PodMonitor')!;
   const prometheusRule = objects.find((object) => object.kind === 'PrometheusRule')!;
-  const base = objectsOf(BASE, readYaml(join(BASE, 'kustomization.yaml')).resources);
+  const base = renderKustomization(BASE);
   const deployments = base.filter((object) => object.kind === 'Deployment');
   const scratch = mkdtempSync(join(tmpdir(), 'monitoring-rule-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

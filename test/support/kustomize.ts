@@ -161,7 +161,10 @@ function runGenerators(dir: string, kustomization: K8sObject, build: Build, opti
 
 const isMap = (value: unknown): value is K8sObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Kubernetes' strategic merge as kustomize applies it: maps merge, keyed lists merge by key (new entries first), other lists are replaced. */
+/**
+ * Kubernetes' strategic merge as kustomize applies it: maps merge; keyed lists merge by key,
+ * the patch's entries first, in its order, then the others; other lists are replaced.
+ */
 export function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
   if (isMap(patch)) {
     if (patch.$patch === 'replace') return withoutDirectives(patch);
@@ -175,19 +178,15 @@ export function strategicMerge(base: unknown, patch: unknown, field = ''): unkno
   }
   if (Array.isArray(patch) && MERGE_KEYS[field]) {
     const key = MERGE_KEYS[field];
-    const result = Array.isArray(base) ? [...base] : [];
-    const added: unknown[] = [];
+    const rest = Array.isArray(base) ? [...base] : [];
+    const patched: unknown[] = [];
     for (const item of patch) {
-      const index = result.findIndex((existing) => isMap(existing) && existing[key] === item[key]);
-      if (item.$patch === 'delete') {
-        if (index >= 0) result.splice(index, 1);
-      } else if (index >= 0) {
-        result[index] = strategicMerge(result[index], item);
-      } else {
-        added.push(withoutDirectives(item));
-      }
+      const index = rest.findIndex((existing) => isMap(existing) && existing[key] === item[key]);
+      const existing = index >= 0 ? rest.splice(index, 1)[0] : undefined;
+      if (item.$patch === 'delete') continue;
+      patched.push(existing === undefined ? withoutDirectives(item) : strategicMerge(existing, item));
     }
-    return [...added, ...result];
+    return [...patched, ...rest];
   }
   return patch;
 }
@@ -232,23 +231,34 @@ function setNamespace(objects: K8sObject[], namespace: string): void {
   for (const object of objects) if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = namespace;
 }
 
+function addLabelsTo(holder: K8sObject, pairs: Record<string, string>): void {
+  holder.metadata = { ...holder.metadata, labels: { ...holder.metadata?.labels, ...pairs } };
+}
+
 function addLabels(objects: K8sObject[], entry: K8sObject): void {
   for (const object of objects) {
     object.metadata.labels = { ...object.metadata.labels, ...entry.pairs };
-    if (entry.includeTemplates && WORKLOADS.has(object.kind) && object.spec?.template) {
-      object.spec.template.metadata = { ...object.spec.template.metadata };
-      object.spec.template.metadata.labels = { ...object.spec.template.metadata.labels, ...entry.pairs };
-    }
+    if (!entry.includeTemplates) continue;
+    // A CronJob's job template is labelled too, as well as the pod template inside it.
+    if (object.kind === 'CronJob' && object.spec?.jobTemplate) addLabelsTo(object.spec.jobTemplate, entry.pairs);
+    const template = podTemplateOf(object);
+    if (template && object.kind !== 'Pod') addLabelsTo(template, entry.pairs);
   }
+}
+
+/** The pod template of a workload (a CronJob's inside its job template), a Pod as one. */
+export function podTemplateOf(object: K8sObject): K8sObject | undefined {
+  if (object.kind === 'Pod') return object;
+  if (object.kind === 'CronJob') return object.spec?.jobTemplate?.spec?.template;
+  return WORKLOADS.has(object.kind) ? object.spec?.template : undefined;
 }
 
 /** Every pod spec of an object: a Pod's, a workload's template, a CronJob's job template. */
 export function podSpecs(object: K8sObject): K8sObject[] {
-  if (object.kind === 'Pod') return [object.spec];
-  if (object.kind === 'CronJob') return [object.spec?.jobTemplate?.spec?.template?.spec].filter(Boolean);
-  return WORKLOADS.has(object.kind) ? [object.spec?.template?.spec].filter(Boolean) : [];
+  return [podTemplateOf(object)?.spec].filter(Boolean);
 }
 
+/** Every container of an object's pods, init containers first. */
 export function containersOf(object: K8sObject): K8sObject[] {
   return podSpecs(object).flatMap((spec) => [...(spec.initContainers ?? []), ...(spec.containers ?? [])]);
 }
