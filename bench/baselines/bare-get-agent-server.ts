@@ -5,17 +5,19 @@
  * (readUnderGeneration() of apps/read-agent/src/redis-views/generation-read.ts, imported,
  * not copied: the generation, the agent view and the checkpoint in one round trip), parses
  * the view (as the agent's reader does) to compute the agent's ETag, and answers 200 with
- * the view as stored, `ETag` and `X-Data-Source: redis` (404 when Redis has no view).
- * No framework, no token check, no validation beyond the id's shape, no rate limit, no
- * logs, no metrics, no breaker, no replica fallback.
+ * the view as stored, `ETag` and `X-Data-Source: redis` (404 when Redis has no view),
+ * after the agents' bearer check (bare-bearer-check.ts, scope `queries:read`).
+ * No framework, no validation beyond the id's shape, no rate limit, no logs, no metrics,
+ * no breaker, no replica fallback.
  *
- * Environment: REDIS_URL, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
+ * Environment: REDIS_URL, AUTH_JWT_SECRET, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { agentEtag } from '../../apps/read-agent/src/http/etags.js';
 import { keySuffix, readUnderGeneration } from '../../apps/read-agent/src/redis-views/generation-read.js';
 import type { AgentView } from '../../apps/read-agent/src/read-model/views.js';
+import { HttpError, subjectOf } from './bare-bearer-check.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   lazyConnect: false,
@@ -39,7 +41,8 @@ function send(response: ServerResponse, status: number, body: string, headers: R
   response.end(body);
 }
 
-async function getAgent(response: ServerResponse, id: string): Promise<void> {
+async function getAgent(response: ServerResponse, id: string, authorization: string | undefined): Promise<void> {
+  await subjectOf(authorization, 'queries:read');
   const read = await readUnderGeneration(redis, [keySuffix((keys) => keys.agent(id)), CHECKPOINT]);
   const json = read?.values[0] ?? null;
   if (json === null) return send(response, 404, '{"title":"not found"}', { 'x-data-source': 'redis' });
@@ -52,7 +55,11 @@ const server = createServer((request, response) => {
   if (request.method === 'GET' && url.startsWith(PREFIX)) {
     const id = url.slice(PREFIX.length);
     if (!ID.test(id)) return send(response, 400, '{"title":"bad id"}');
-    getAgent(response, id.toLowerCase()).catch(() => send(response, 503, '{"title":"redis unavailable"}'));
+    getAgent(response, id.toLowerCase(), request.headers.authorization).catch((error: unknown) =>
+      error instanceof HttpError
+        ? send(response, error.status, JSON.stringify({ title: error.message }))
+        : send(response, 503, '{"title":"redis unavailable"}'),
+    );
     return;
   }
   if (request.method === 'GET' && url === '/health/ready') {

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { jwtVerify } from 'jose';
+import { HttpError, subjectOf } from './bare-bearer-check.js';
 import pg from 'pg';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -24,34 +24,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, connectionTimeoutMillis: 5_000 });
 pool.on('error', () => undefined);
-const key = new TextEncoder().encode(process.env.AUTH_JWT_SECRET ?? '');
-const verified = new Map<string, { subject: string; expiresAtMs: number }>();
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function subjectOf(authorization: string | undefined): Promise<string> {
-  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-  if (!token) throw new HttpError(401, 'bearer token required');
-  const cached = verified.get(token);
-  if (cached && cached.expiresAtMs > Date.now()) return cached.subject;
-  const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] }).catch(() => {
-    throw new HttpError(401, 'invalid token');
-  });
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new HttpError(401, 'no sub');
-  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-  if (!scopes.includes('commands:write')) throw new HttpError(403, 'scope commands:write required');
-  if (verified.size >= 10_000) verified.clear();
-  verified.set(token, { subject: payload.sub, expiresAtMs: (payload.exp as number) * 1000 });
-  return payload.sub;
-}
-
 interface SubmitTask {
   id: string;
   agentId: string;
@@ -138,7 +110,7 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 }
 
 async function handleSubmit(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
-  const subject = await subjectOf(request.headers.authorization);
+  const subject = await subjectOf(request.headers.authorization, 'commands:write');
   if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) throw new HttpError(413, 'body over 64 KiB');
   return submitTask(parseBody(await readBody(request)), subject);
 }

@@ -3,7 +3,7 @@ import { parsePositionToken, type LogPosition } from '@app/domain';
 import { RedisConnection } from '@app/platform';
 import type { AgentView, StatsView, TaskView } from '../read-model/views.js';
 import { keySuffix, readUnderGeneration } from '../redis-views/generation-read.js';
-import { StoreBreaker } from './store-breaker.js';
+import { REDIS_QUERY_STORE, StoreBreaker } from './store-breaker.js';
 
 const CHECKPOINT = keySuffix((keys) => keys.checkpoint);
 const STATS = keySuffix((keys) => keys.stats);
@@ -28,7 +28,7 @@ export class ProjectedViews {
   private readonly breaker: StoreBreaker | undefined;
 
   constructor(private readonly redis: RedisConnection) {
-    this.breaker = redis.client ? new StoreBreaker('redis') : undefined;
+    this.breaker = redis.client ? new StoreBreaker('redis', undefined, REDIS_QUERY_STORE) : undefined;
   }
 
   /** Why Redis cannot serve at all, or undefined when it is configured. */

@@ -46,6 +46,22 @@ function stdoutInChunks(): DestinationStream & { flush(cb?: (error?: Error) => u
   };
 }
 
+let lastMs = -1;
+let lastTime = '';
+
+/**
+ * pino's isoTime, formatted once per millisecond: under load an agent writes dozens of
+ * access-log lines per millisecond, and toISOString() was a visible part of each.
+ */
+function isoTimeOncePerMillisecond(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 /**
  * The process's one pino logger: JSON lines on stdout; shutdown flushes what is pending.
  * Every line is scrubbed of tokens and of `secrets` (the JWT secret) before it is written
@@ -57,7 +73,7 @@ export function createLogger(level: string, name: string, secrets: ReadonlyArray
       level,
       name,
       base: { service: name },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMillisecond,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
       hooks: { streamWrite: lineScrubber(secrets) },
