@@ -1,7 +1,8 @@
 // JSON schemas of the custom resources the overlays use, covering the fields they set
 // (from each operator's API reference: CloudNativePG 1.26+ postgresql.cnpg.io/v1, the
 // Barman Cloud plugin barmancloud.cnpg.io/v1, RabbitMQ Cluster Operator rabbitmq.com/v1beta1,
-// KEDA keda.sh/v1alpha1). Unknown fields are refused, so a typo fails.
+// KEDA keda.sh/v1alpha1, Prometheus Operator monitoring.coreos.com/v1). Unknown fields are
+// refused, so a typo fails.
 
 const string = { type: 'string', minLength: 1 };
 const quantity = { anyOf: [{ type: 'string', pattern: '^[0-9.]+(m|Ki|Mi|Gi|Ti|k|M|G)?$' }, { type: 'number' }] };
@@ -169,6 +170,65 @@ const scaledObject = object(
   ),
 );
 
+const podMonitor = object(
+  'monitoring.coreos.com/v1',
+  'PodMonitor',
+  closed(
+    {
+      jobLabel: string,
+      selector: closed({
+        matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+        matchExpressions: {
+          type: 'array',
+          items: closed({ key: string, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: { type: 'array', items: string } }, ['key', 'operator']),
+        },
+      }),
+      podMetricsEndpoints: {
+        type: 'array',
+        minItems: 1,
+        items: closed({ port: string, path: { type: 'string', pattern: '^/' }, interval: { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' } }, ['port']),
+      },
+    },
+    ['selector', 'podMetricsEndpoints'],
+  ),
+);
+
+const prometheusRule = object(
+  'monitoring.coreos.com/v1',
+  'PrometheusRule',
+  closed(
+    {
+      groups: {
+        type: 'array',
+        minItems: 1,
+        items: closed(
+          {
+            name: string,
+            interval: string,
+            rules: {
+              type: 'array',
+              minItems: 1,
+              items: closed(
+                {
+                  alert: string,
+                  record: string,
+                  expr: string,
+                  for: { type: 'string', pattern: '^[0-9]+(ms|s|m|h)$' },
+                  labels: { type: 'object', additionalProperties: { type: 'string' } },
+                  annotations: { type: 'object', additionalProperties: { type: 'string' } },
+                },
+                ['expr'],
+              ),
+            },
+          },
+          ['name', 'rules'],
+        ),
+      },
+    },
+    ['groups'],
+  ),
+);
+
 /** Schema by `apiVersion/kind`. */
 export const CUSTOM_RESOURCE_SCHEMAS: Record<string, object> = {
   'postgresql.cnpg.io/v1/Cluster': cluster,
@@ -176,4 +236,6 @@ export const CUSTOM_RESOURCE_SCHEMAS: Record<string, object> = {
   'barmancloud.cnpg.io/v1/ObjectStore': objectStore,
   'rabbitmq.com/v1beta1/RabbitmqCluster': rabbitmqCluster,
   'keda.sh/v1alpha1/ScaledObject': scaledObject,
+  'monitoring.coreos.com/v1/PodMonitor': podMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': prometheusRule,
 };
