@@ -12,12 +12,13 @@
  *
  * Environment: REDIS_URL, AUTH_JWT_SECRET, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { agentEtag } from '../../apps/read-agent/src/http/etags.js';
 import { keySuffix, readUnderGeneration } from '../../apps/read-agent/src/redis-views/generation-read.js';
 import type { AgentView } from '../../apps/read-agent/src/read-model/views.js';
 import { HttpError, subjectOf } from './bare-bearer-check.js';
+import { serveBare } from './bare-server.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   lazyConnect: false,
@@ -50,38 +51,28 @@ async function getAgent(response: ServerResponse, id: string, authorization: str
   send(response, 200, json, { etag: agentEtag(view), 'x-data-source': 'redis' });
 }
 
-const server = createServer((request, response) => {
-  const url = request.url ?? '';
-  if (request.method === 'GET' && url.startsWith(PREFIX)) {
-    const id = url.slice(PREFIX.length);
-    if (!ID.test(id)) return send(response, 400, '{"title":"bad id"}');
-    getAgent(response, id.toLowerCase(), request.headers.authorization).catch((error: unknown) =>
-      error instanceof HttpError
-        ? send(response, error.status, JSON.stringify({ title: error.message }))
-        : send(response, 503, '{"title":"redis unavailable"}'),
-    );
-    return;
-  }
-  if (request.method === 'GET' && url === '/health/ready') {
-    redis.ping().then(
-      () => send(response, 200, '{"status":"ok"}'),
-      () => send(response, 503, '{"status":"error"}'),
-    );
-    return;
-  }
-  send(response, 404, '{"title":"not found"}');
-});
-server.keepAliveTimeout = 65_000;
-
-let closing = false;
-const shutdown = () => {
-  if (closing) return;
-  closing = true;
-  server.close();
-  server.closeAllConnections();
-  void redis.quit().catch(() => redis.disconnect()).finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 5_000).unref();
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
-server.listen(Number(process.env.PORT ?? 3101), process.env.HOST ?? '127.0.0.1');
+serveBare(
+  3101,
+  (request, response) => {
+    const url = request.url ?? '';
+    if (request.method === 'GET' && url.startsWith(PREFIX)) {
+      const id = url.slice(PREFIX.length);
+      if (!ID.test(id)) return send(response, 400, '{"title":"bad id"}');
+      getAgent(response, id.toLowerCase(), request.headers.authorization).catch((error: unknown) =>
+        error instanceof HttpError
+          ? send(response, error.status, JSON.stringify({ title: error.message }))
+          : send(response, 503, '{"title":"redis unavailable"}'),
+      );
+      return;
+    }
+    if (request.method === 'GET' && url === '/health/ready') {
+      redis.ping().then(
+        () => send(response, 200, '{"status":"ok"}'),
+        () => send(response, 503, '{"status":"error"}'),
+      );
+      return;
+    }
+    send(response, 404, '{"title":"not found"}');
+  },
+  () => redis.quit().catch(() => redis.disconnect()),
+);

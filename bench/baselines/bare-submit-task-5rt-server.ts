@@ -15,9 +15,10 @@
  * Environment: DATABASE_URL, AUTH_JWT_SECRET, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, subjectOf } from './bare-bearer-check.js';
 import pg from 'pg';
+import { serveBare } from './bare-server.js';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -115,34 +116,24 @@ async function handleSubmit(request: IncomingMessage): Promise<{ status: number;
   return submitTask(parseBody(await readBody(request)), subject);
 }
 
-const server = createServer((request, response) => {
-  if (request.method === 'POST' && request.url === '/tasks') {
-    handleSubmit(request).then(
-      ({ status, body }) => send(response, status, body),
-      (error: unknown) => send(response, error instanceof HttpError ? error.status : 500, { title: error instanceof HttpError ? error.message : 'failed' }),
-    );
-    return;
-  }
-  if (request.method === 'GET' && request.url === '/health/ready') {
-    pool.query('SELECT 1').then(
-      () => send(response, 200, { status: 'ok' }),
-      () => send(response, 503, { status: 'error' }),
-    );
-    return;
-  }
-  send(response, 404, { title: 'not found' });
-});
-server.keepAliveTimeout = 65_000;
-
-let closing = false;
-const shutdown = () => {
-  if (closing) return;
-  closing = true;
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 5_000).unref();
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
-server.listen(Number(process.env.PORT ?? 3100), process.env.HOST ?? '127.0.0.1');
+serveBare(
+  3100,
+  (request, response) => {
+    if (request.method === 'POST' && request.url === '/tasks') {
+      handleSubmit(request).then(
+        ({ status, body }) => send(response, status, body),
+        (error: unknown) => send(response, error instanceof HttpError ? error.status : 500, { title: error instanceof HttpError ? error.message : 'failed' }),
+      );
+      return;
+    }
+    if (request.method === 'GET' && request.url === '/health/ready') {
+      pool.query('SELECT 1').then(
+        () => send(response, 200, { status: 'ok' }),
+        () => send(response, 503, { status: 'error' }),
+      );
+      return;
+    }
+    send(response, 404, { title: 'not found' });
+  },
+  () => pool.end(),
+);

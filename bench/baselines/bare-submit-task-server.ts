@@ -8,9 +8,10 @@
  * Environment: DATABASE_URL, PORT, HOST (default 127.0.0.1). GET /health/ready = 200.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { LOG_HEAD_SQL, SUBMIT_TASK_SQL } from './submit-task-sql.js';
+import { serveBare } from './bare-server.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20, connectionTimeoutMillis: 5_000 });
 pool.on('error', () => undefined);
@@ -57,34 +58,24 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-const server = createServer((request, response) => {
-  if (request.method === 'POST' && request.url === '/tasks') {
-    readBody(request)
-      .then((text) => submitTask(JSON.parse(text) as SubmitBody))
-      .then(({ status, body }) => send(response, status, body))
-      .catch(() => send(response, 500, { title: 'failed' }));
-    return;
-  }
-  if (request.method === 'GET' && request.url === '/health/ready') {
-    pool.query('SELECT 1').then(
-      () => send(response, 200, { status: 'ok' }),
-      () => send(response, 503, { status: 'error' }),
-    );
-    return;
-  }
-  send(response, 404, { title: 'not found' });
-});
-server.keepAliveTimeout = 65_000;
-
-let closing = false;
-const shutdown = () => {
-  if (closing) return;
-  closing = true;
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 5_000).unref();
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
-server.listen(Number(process.env.PORT ?? 3100), process.env.HOST ?? '127.0.0.1');
+serveBare(
+  3100,
+  (request, response) => {
+    if (request.method === 'POST' && request.url === '/tasks') {
+      readBody(request)
+        .then((text) => submitTask(JSON.parse(text) as SubmitBody))
+        .then(({ status, body }) => send(response, status, body))
+        .catch(() => send(response, 500, { title: 'failed' }));
+      return;
+    }
+    if (request.method === 'GET' && request.url === '/health/ready') {
+      pool.query('SELECT 1').then(
+        () => send(response, 200, { status: 'ok' }),
+        () => send(response, 503, { status: 'error' }),
+      );
+      return;
+    }
+    send(response, 404, { title: 'not found' });
+  },
+  () => pool.end(),
+);
