@@ -3,12 +3,13 @@ import { join, relative } from 'node:path';
 import type autocannon from 'autocannon';
 import type { LoadResult } from '../lib/load.js';
 import { findNginx, startRoundRobin } from '../lib/nginx.js';
+import { noRedisAnswers, redisGets, type RedisAnswers } from '../lib/path-rotation.js';
 import { ROOT } from '../lib/paths.js';
 import { cpuTimeMs } from '../lib/proc-cpu.js';
 import type { NodeService } from '../lib/processes.js';
 import { round } from '../lib/stats.js';
 import { lineChart, type ChartSpec } from '../lib/svg-chart.js';
-import { authHeaders, headerOf } from './fixtures.js';
+import { authHeaders } from './fixtures.js';
 import { projectedAgentPaths } from './get-agent.js';
 import { measureLag } from './projection-lag.js';
 import type { BenchContext, Measurement, Scenario } from './scenario.js';
@@ -22,12 +23,6 @@ const READERS = [1, 2, 3];
 const POINT_S = 5;
 const POINT_WARMUP_S = 1;
 const OUT_DIR = join(ROOT, 'docs', 'benchmarks');
-
-/** GET answers that were not 200 from Redis, with the first few kept. */
-interface RedisCheck {
-  other: number;
-  samples: string[];
-}
 
 /**
  * The curves, drawn as SVG into docs/benchmarks/ (BENCH_CURVES=1; ~2.5 min): throughput
@@ -69,27 +64,6 @@ function row(id: string, target: string, files: string[], points: unknown, faile
   };
 }
 
-function checkedGets(paths: string[], check: RedisCheck): () => autocannon.Request[] {
-  return () => {
-    let next = 0;
-    return [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          request.path = paths[next++ % paths.length];
-          return request;
-        },
-        onResponse: (status, body, _context, headers) => {
-          const source = headerOf(headers as Record<string, string> | undefined, 'x-data-source');
-          if (status === 200 && source === 'redis') return;
-          check.other++;
-          if (check.samples.length < 3) check.samples.push(`${status} from ${source ?? '-'}: ${body.slice(0, 200)}`);
-        },
-      },
-    ];
-  };
-}
-
 function problemsOf(result: LoadResult, label: string): string | undefined {
   return result.non2xx > 0 || result.errors > 0 ? `${label}: ${result.non2xx} non-2xx, ${result.errors} errors` : undefined;
 }
@@ -97,14 +71,14 @@ function problemsOf(result: LoadResult, label: string): string | undefined {
 async function connectionCurves(context: BenchContext): Promise<Measurement[]> {
   const writeAgent = await context.writeAgent();
   const agentIds = await context.benchAgents();
-  const kinds: Array<{ key: string; name: string; url: string; pid: number; headers: Record<string, string>; requests: () => autocannon.Request[]; check?: RedisCheck }> = [
+  const kinds: Array<{ key: string; name: string; url: string; pid: number; headers: Record<string, string>; requests: () => autocannon.Request[]; check?: RedisAnswers }> = [
     { key: 'submit-task', name: 'SubmitTask, write agent', url: writeAgent.url, pid: writeAgent.pid, headers: authHeaders(context.token), requests: submitRequests(agentIds, 'bench.curve') },
   ];
   if (context.stores.redisUrl) {
     const readAgent = await context.readAgent();
     const paths = await projectedAgentPaths(context, 'curves');
-    const check: RedisCheck = { other: 0, samples: [] };
-    kinds.unshift({ key: 'get-agent', name: 'GetAgent, read agent', url: readAgent.url, pid: readAgent.pid, headers: { authorization: `Bearer ${context.readToken}` }, requests: checkedGets(paths, check), check });
+    const check = noRedisAnswers();
+    kinds.unshift({ key: 'get-agent', name: 'GetAgent, read agent', url: readAgent.url, pid: readAgent.pid, headers: { authorization: `Bearer ${context.readToken}` }, requests: redisGets(paths, check), check });
   }
   const measurements: Measurement[] = [];
   for (const kind of kinds) {
@@ -218,11 +192,11 @@ async function readersCurve(context: BenchContext): Promise<Measurement> {
     const readers = [first, ...extra];
     balancer = await startRoundRobin(nginx, join(context.workDir, 'nginx'), READERS.map((count) => readers.slice(0, count).map((reader) => reader.url)));
     const headers = { authorization: `Bearer ${context.readToken}` };
-    const check: RedisCheck = { other: 0, samples: [] };
+    const check = noRedisAnswers();
     const points: Array<{ readers: number; rate: number; p99: number; readersCpuMsPerQuery: number; nginxCpuMsPerQuery: number }> = [];
     const problems: string[] = [];
     for (const [index, count] of READERS.entries()) {
-      const target = { title: `${SCENARIO}: GetAgent via nginx -> ${count} read agent(s)`, url: balancer.urls[index], headers, requests: checkedGets(paths, check) };
+      const target = { title: `${SCENARIO}: GetAgent via nginx -> ${count} read agent(s)`, url: balancer.urls[index], headers, requests: redisGets(paths, check) };
       await context.load(target, { durationS: POINT_WARMUP_S, warmupS: 0 });
       const used = readers.slice(0, count);
       const cpuBefore = used.map((reader) => cpuTimeMs(reader.pid) ?? NaN);

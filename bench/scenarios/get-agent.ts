@@ -1,22 +1,15 @@
-import type autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { GENERATION_KEY, viewKeys } from '../../apps/read-agent/src/redis-views/redis-layout.js';
 import { findRedisBenchmark, runRedisBenchmark } from '../baselines/redis-benchmark.js';
 import { withTimeout } from '../lib/lifecycle.js';
+import { noRedisAnswers, redisGets, type RedisAnswers } from '../lib/path-rotation.js';
 import { rateRatio } from '../lib/report.js';
 import { round } from '../lib/stats.js';
-import { awaitProjected, headerOf, postJson } from './fixtures.js';
+import { awaitProjected, postJson } from './fixtures.js';
 import { measurementOf, type BenchContext, type Measurement, type Scenario } from './scenario.js';
 
 const SCENARIO = 'GetAgent';
 const TARGET_RATIO = 0.85;
-
-/** Answers seen by one target: 200 from Redis, and everything else (the first few kept). */
-interface Check {
-  redis: number;
-  other: number;
-  samples: string[];
-}
 
 /**
  * GetAgent from Redis: GET /agents/:id on the read agent, each request to the next of the
@@ -38,28 +31,7 @@ export const getAgentScenario: Scenario = {
     const ids = await context.benchAgents();
     const paths = await projectedAgentPaths(context, 'get-agent');
 
-    const checks: Check[] = [];
-    const requestsChecked = (check: Check) => (): autocannon.Request[] => {
-      let next = 0;
-      return [
-        {
-          method: 'GET',
-          setupRequest: (request) => {
-            request.path = paths[next++ % paths.length];
-            return request;
-          },
-          onResponse: (status, body, _context, headers) => {
-            const source = headerOf(headers as Record<string, string> | undefined, 'x-data-source');
-            if (status === 200 && source === 'redis') {
-              check.redis++;
-            } else {
-              check.other++;
-              if (check.samples.length < 5) check.samples.push(`${status} from ${source ?? '(no X-Data-Source)'}: ${body.slice(0, 200)}`);
-            }
-          },
-        },
-      ];
-    };
+    const checks: RedisAnswers[] = [];
     const headers = { authorization: `Bearer ${context.readToken}` };
 
     const bare = await context.startNodeService({
@@ -70,12 +42,12 @@ export const getAgentScenario: Scenario = {
     });
     const measurements: Measurement[] = [];
     try {
-      const onAgentCheck: Check = { redis: 0, other: 0, samples: [] };
-      const onBareCheck: Check = { redis: 0, other: 0, samples: [] };
+      const onAgentCheck = noRedisAnswers();
+      const onBareCheck = noRedisAnswers();
       checks.push(onAgentCheck, onBareCheck);
       const [onAgent, onBare] = await context.compare([
-        { title: `${SCENARIO} -> read agent`, url: readAgent.url, pid: readAgent.pid, headers, requests: requestsChecked(onAgentCheck) },
-        { title: `${SCENARIO} -> (a) node:http + ioredis`, url: bare.url, pid: bare.pid, headers, requests: requestsChecked(onBareCheck) },
+        { title: `${SCENARIO} -> read agent`, url: readAgent.url, pid: readAgent.pid, headers, requests: redisGets(paths, onAgentCheck) },
+        { title: `${SCENARIO} -> (a) node:http + ioredis`, url: bare.url, pid: bare.pid, headers, requests: redisGets(paths, onBareCheck) },
       ]);
       const agentMeasurement = measurementOf(
         {

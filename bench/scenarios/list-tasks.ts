@@ -1,8 +1,8 @@
-import type autocannon from 'autocannon';
 import pg from 'pg';
 import { waitForReplicaReplay, withClient } from '@app/local-stack';
 import { createScratchDatabase, redisUrlWithDb, type ScratchDatabase } from '../lib/databases.js';
 import { withTimeout } from '../lib/lifecycle.js';
+import { pathRotation } from '../lib/path-rotation.js';
 import type { NodeService } from '../lib/processes.js';
 import { round } from '../lib/stats.js';
 import { getJson } from './fixtures.js';
@@ -78,7 +78,7 @@ export const listTasksScenario: Scenario = {
           url: table.agent.url,
           pid: table.agent.pid,
           headers,
-          requests: rotation(load === 'first page' ? ['/tasks?limit=20'] : mixes[index]),
+          requests: pathRotation(load === 'first page' ? ['/tasks?limit=20'] : mixes[index]),
         }));
         const results = await context.compare(targets);
         const key = load === 'first page' ? 'first-page' : 'mix';
@@ -127,22 +127,6 @@ function labelOf(rows: number): string {
   if (rows % 1_000_000 === 0) return `${rows / 1_000_000}M`;
   if (rows % 1_000 === 0) return `${rows / 1_000}k`;
   return String(rows);
-}
-
-/** Each autocannon run walks the paths in turn over all its connections. */
-function rotation(paths: string[]): () => autocannon.Request[] {
-  return () => {
-    let next = 0;
-    return [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          request.path = paths[next++ % paths.length];
-          return request;
-        },
-      },
-    ];
-  };
 }
 
 /** A version-4 UUID made of md5(text) (the agents validate ids as UUIDs, version included). */
