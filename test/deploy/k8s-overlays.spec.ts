@@ -214,6 +214,27 @@ describe('the production overlay', () => {
     expect(init.env.find((v: K8sObject) => v.name === 'MASTER_NAME').value).toBe('agent-fleet');
   });
 
+  it('protects Redis and the sentinels with the passwords the agents log in with', () => {
+    const pod = one('StatefulSet', 'redis').spec.template.spec;
+    const [auth] = pod.initContainers.find((c: K8sObject) => c.name === 'configure').envFrom.map((from: K8sObject) => from.secretRef.name);
+    const secret = one('Secret', auth);
+    expect(Object.keys(secret.data).sort()).toEqual(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
+    const script = one('ConfigMap', pod.volumes.find((v: K8sObject) => v.name === 'config').configMap.name).data['configure.sh'];
+    for (const line of ['requirepass $REDIS_PASSWORD', 'masterauth $REDIS_PASSWORD', 'requirepass $REDIS_SENTINEL_PASSWORD', 'sentinel sentinel-pass $REDIS_SENTINEL_PASSWORD', 'sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD']) {
+      expect(script).toContain(line);
+    }
+    // The probes' redis-cli logs in too, or a NOAUTH answer would pass for a live server.
+    for (const [container, key] of [['redis', 'REDIS_PASSWORD'], ['sentinel', 'REDIS_SENTINEL_PASSWORD']]) {
+      const variable = pod.containers.find((c: K8sObject) => c.name === container).env.find((v: K8sObject) => v.name === 'REDISCLI_AUTH');
+      expect(variable.valueFrom.secretKeyRef, container).toEqual({ name: auth, key });
+    }
+    for (const agent of ['write-agent', 'read-agent', 'CronJob/rebuild-projections']) {
+      for (const key of ['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']) {
+        expect(env(agent, key).valueFrom.secretKeyRef, `${agent} ${key}`).toEqual({ name: auth, key });
+      }
+    }
+  });
+
   it('relays to a three-node RabbitmqCluster with AMQP_URL built from its default-user Secret', () => {
     const rabbit = one('RabbitmqCluster');
     expect(rabbit.spec.replicas).toBe(3);

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { authConfig } from './config/auth.config.js';
 import { checkEnvironment } from './config/check-environment.js';
+import { redisConfig } from './config/redis.config.js';
 import { EnvironmentError } from './config/validate-environment.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { listenUntilTerminated } from './http/listen-until-terminated.js';
@@ -33,7 +34,8 @@ export function runAgent(agent: AgentDefinition): void {
 
 async function start(agent: AgentDefinition): Promise<void> {
   const http = checkEnvironment(agent.configs);
-  const logger = createLogger(http.logLevel, agent.name, [authConfig().jwtSecret]);
+  const redis = redisConfig().sentinel;
+  const logger = createLogger(http.logLevel, agent.name, [authConfig().jwtSecret, redis?.password, redis?.sentinelPassword]);
   const app = await createHttpApp({
     module: await agent.loadModule(),
     logger,

@@ -22,7 +22,7 @@ describe('redisConfig', () => {
 
   describe('REDIS_SENTINELS and REDIS_SENTINEL_NAME', () => {
     const clear = () => {
-      for (const name of ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']) delete process.env[name];
+      for (const name of ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']) delete process.env[name];
     };
 
     it('follows the named master of the listed sentinels, instead of a URL', () => {
@@ -78,5 +78,24 @@ describe('redisConfig', () => {
         expect(() => redisConfig()).toThrow(/^Invalid environment: REDIS_SENTINELS: must be comma-separated host:port addresses of Redis Sentinels$/);
       },
     );
+    it('takes the master password and the sentinels password with REDIS_SENTINELS', () => {
+      clear();
+      process.env.REDIS_SENTINELS = '127.0.0.1:26379';
+      process.env.REDIS_SENTINEL_NAME = 'agent-fleet';
+      process.env.REDIS_PASSWORD = 'master secret';
+      process.env.REDIS_SENTINEL_PASSWORD = 'sentinel secret';
+      expect(redisConfig().sentinel).toMatchObject({ password: 'master secret', sentinelPassword: 'sentinel secret' });
+      process.env.REDIS_PASSWORD = '';
+      process.env.REDIS_SENTINEL_PASSWORD = '';
+      expect(redisConfig().sentinel).not.toHaveProperty('password');
+      expect(redisConfig().sentinel).not.toHaveProperty('sentinelPassword');
+    });
+
+    it.each(['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'])('refuses %s without REDIS_SENTINELS: with REDIS_URL it goes in the URL', (name) => {
+      clear();
+      process.env.REDIS_URL = 'redis://127.0.0.1:6379';
+      process.env[name] = 'secret';
+      expect(() => redisConfig()).toThrow(new RegExp(`^Invalid environment: ${name}: is for REDIS_SENTINELS; with REDIS_URL the password goes in the URL`));
+    });
   });
 });

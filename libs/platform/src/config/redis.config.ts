@@ -34,6 +34,10 @@ class RedisEnvironment {
   @Matches(/^[^\s]+$/, { message: 'must be the name of the master the sentinels monitor' })
   REDIS_SENTINEL_NAME?: string;
 
+  REDIS_PASSWORD?: string;
+
+  REDIS_SENTINEL_PASSWORD?: string;
+
   @Transform(milliseconds(DEFAULT_REDIS_COMMAND_TIMEOUT_MS))
   @IsInt({ message: MS_MESSAGE })
   @Min(1, { message: MS_MESSAGE })
@@ -48,8 +52,11 @@ export interface SentinelAddress {
 export interface RedisConfig {
   /** Undefined when the agent runs without Redis or follows Sentinels. */
   url: string | undefined;
-  /** Set instead of `url`: the master named `name`, as the sentinels report it. */
-  sentinel?: { sentinels: SentinelAddress[]; name: string };
+  /**
+   * Set instead of `url`: the master named `name`, as the sentinels report it; `password`
+   * for the master and its replicas (AUTH), `sentinelPassword` for the sentinels.
+   */
+  sentinel?: { sentinels: SentinelAddress[]; name: string; password?: string; sentinelPassword?: string };
   /** Longest wait for the reply to any Redis command; default DEFAULT_REDIS_COMMAND_TIMEOUT_MS. */
   commandTimeoutMs?: number;
 }
@@ -78,6 +85,15 @@ export const redisConfig = registerAs('redis', (): RedisConfig => {
   if (name && sentinels.length === 0) {
     throw new EnvironmentError('Invalid environment: REDIS_SENTINELS: is required with REDIS_SENTINEL_NAME (comma-separated host:port addresses)');
   }
-  const sentinel = name ? { sentinels: sentinels.map(sentinelAddress), name } : undefined;
+  const password = env.REDIS_PASSWORD || undefined;
+  const sentinelPassword = env.REDIS_SENTINEL_PASSWORD || undefined;
+  if ((password || sentinelPassword) && !name) {
+    throw new EnvironmentError(
+      `Invalid environment: ${password ? 'REDIS_PASSWORD' : 'REDIS_SENTINEL_PASSWORD'}: is for REDIS_SENTINELS; with REDIS_URL the password goes in the URL (redis://:password@host:6379)`,
+    );
+  }
+  const sentinel = name
+    ? { sentinels: sentinels.map(sentinelAddress), name, ...(password && { password }), ...(sentinelPassword && { sentinelPassword }) }
+    : undefined;
   return { url, sentinel, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS };
 });

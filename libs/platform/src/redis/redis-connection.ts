@@ -37,6 +37,8 @@ export function createRedisClient(config: RedisConfig, options: RedisOptions = {
       ...common,
       sentinels: config.sentinel.sentinels,
       name: config.sentinel.name,
+      password: config.sentinel.password,
+      sentinelPassword: config.sentinel.sentinelPassword,
       role: 'master',
       sentinelRetryStrategy: backoff,
       // A sentinel that stops answering is skipped for the next one rather than waited for.
