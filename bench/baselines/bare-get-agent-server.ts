@@ -51,28 +51,17 @@ async function getAgent(response: ServerResponse, id: string, authorization: str
   send(response, 200, json, { etag: agentEtag(view), 'x-data-source': 'redis' });
 }
 
-serveBare(
-  3101,
-  (request, response) => {
-    const url = request.url ?? '';
-    if (request.method === 'GET' && url.startsWith(PREFIX)) {
-      const id = url.slice(PREFIX.length);
-      if (!ID.test(id)) return send(response, 400, '{"title":"bad id"}');
-      getAgent(response, id.toLowerCase(), request.headers.authorization).catch((error: unknown) =>
-        error instanceof HttpError
-          ? send(response, error.status, JSON.stringify({ title: error.message }))
-          : send(response, 503, '{"title":"redis unavailable"}'),
-      );
-      return;
-    }
-    if (request.method === 'GET' && url === '/health/ready') {
-      redis.ping().then(
-        () => send(response, 200, '{"status":"ok"}'),
-        () => send(response, 503, '{"status":"error"}'),
-      );
-      return;
-    }
-    send(response, 404, '{"title":"not found"}');
-  },
-  () => redis.quit().catch(() => redis.disconnect()),
-);
+serveBare(3101, { ready: () => redis.ping(), close: () => redis.quit().catch(() => redis.disconnect()) }, (request, response) => {
+  const url = request.url ?? '';
+  if (request.method === 'GET' && url.startsWith(PREFIX)) {
+    const id = url.slice(PREFIX.length);
+    if (!ID.test(id)) return send(response, 400, '{"title":"bad id"}');
+    getAgent(response, id.toLowerCase(), request.headers.authorization).catch((error: unknown) =>
+      error instanceof HttpError
+        ? send(response, error.status, JSON.stringify({ title: error.message }))
+        : send(response, 503, '{"title":"redis unavailable"}'),
+    );
+    return;
+  }
+  send(response, 404, '{"title":"not found"}');
+});

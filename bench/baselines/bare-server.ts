@@ -1,12 +1,26 @@
 /**
  * What every bare baseline server shares: `node:http` with the agents' keep-alive, the
- * address from PORT and HOST (127.0.0.1 by default), and a shutdown on SIGTERM/SIGINT
- * that closes the server, then its store (`close`), within 5 s.
+ * address from PORT and HOST (127.0.0.1 by default), GET /health/ready (200 when its
+ * store answers `ready`, else 503), and a shutdown on SIGTERM/SIGINT that closes the
+ * server, then its store (`close`), within 5 s.
  */
 import { createServer, type RequestListener } from 'node:http';
 
-export function serveBare(defaultPort: number, listener: RequestListener, close: () => Promise<unknown>): void {
-  const server = createServer(listener);
+export interface BareStore {
+  ready(): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+export function serveBare(defaultPort: number, store: BareStore, listener: RequestListener): void {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/health/ready') return listener(request, response);
+    const answer = (status: number) => {
+      const body = JSON.stringify({ status: status === 200 ? 'ok' : 'error' });
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
+    };
+    store.ready().then(() => answer(200), () => answer(503));
+  });
   server.keepAliveTimeout = 65_000;
   let closing = false;
   const shutdown = () => {
@@ -14,7 +28,7 @@ export function serveBare(defaultPort: number, listener: RequestListener, close:
     closing = true;
     server.close();
     server.closeAllConnections();
-    void close().finally(() => process.exit(0));
+    void store.close().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5_000).unref();
   };
   process.once('SIGTERM', shutdown);

@@ -116,24 +116,13 @@ async function handleSubmit(request: IncomingMessage): Promise<{ status: number;
   return submitTask(parseBody(await readBody(request)), subject);
 }
 
-serveBare(
-  3100,
-  (request, response) => {
-    if (request.method === 'POST' && request.url === '/tasks') {
-      handleSubmit(request).then(
-        ({ status, body }) => send(response, status, body),
-        (error: unknown) => send(response, error instanceof HttpError ? error.status : 500, { title: error instanceof HttpError ? error.message : 'failed' }),
-      );
-      return;
-    }
-    if (request.method === 'GET' && request.url === '/health/ready') {
-      pool.query('SELECT 1').then(
-        () => send(response, 200, { status: 'ok' }),
-        () => send(response, 503, { status: 'error' }),
-      );
-      return;
-    }
-    send(response, 404, { title: 'not found' });
-  },
-  () => pool.end(),
-);
+serveBare(3100, { ready: () => pool.query('SELECT 1'), close: () => pool.end() }, (request, response) => {
+  if (request.method === 'POST' && request.url === '/tasks') {
+    handleSubmit(request).then(
+      ({ status, body }) => send(response, status, body),
+      (error: unknown) => send(response, error instanceof HttpError ? error.status : 500, { title: error instanceof HttpError ? error.message : 'failed' }),
+    );
+    return;
+  }
+  send(response, 404, { title: 'not found' });
+});

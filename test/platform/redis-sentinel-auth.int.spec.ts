@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '@app/local-stack';
 import { createRedisClient, type RedisConfig } from '@app/platform';
+import { command } from '../support/redis-sentinel.js';
 
 // A master and a sentinel that both require a password (REDIS_PASSWORD for the master,
 // REDIS_SENTINEL_PASSWORD for the sentinel), as a production Sentinel group does. The
@@ -19,26 +20,15 @@ let master: RedisServer;
 let sentinel: RedisServer;
 const clients: Redis[] = [];
 
-async function admin(port: number, password: string | undefined, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.call(args[0]!, ...args.slice(1));
-  } finally {
-    client.disconnect();
-  }
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'redis-sentinel-auth-'));
   master = (await startRedisServer({ args: ['--dir', dir] }))!;
   const file = join(dir, 'sentinel.conf');
   await writeFile(file, `dir ${dir}\nsentinel monitor ${NAME} 127.0.0.1 ${master.port} 1\n`);
   sentinel = (await startRedisServer({ configFile: file, args: ['--sentinel'] }))!;
-  await admin(master.port, undefined, 'CONFIG', 'SET', 'requirepass', MASTER_PASSWORD);
-  await admin(sentinel.port, undefined, 'SENTINEL', 'SET', NAME, 'auth-pass', MASTER_PASSWORD);
-  await admin(sentinel.port, undefined, 'ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${SENTINEL_PASSWORD}`);
+  await command(master.port, ['CONFIG', 'SET', 'requirepass', MASTER_PASSWORD]);
+  await command(sentinel.port, ['SENTINEL', 'SET', NAME, 'auth-pass', MASTER_PASSWORD]);
+  await command(sentinel.port, ['ACL', 'SETUSER', 'default', 'on', 'resetpass', `>${SENTINEL_PASSWORD}`]);
 }, 60_000);
 
 afterAll(async () => {
@@ -68,7 +58,7 @@ async function pingThrough(config: RedisConfig): Promise<{ reply: string | null;
 }
 
 it('reaches the master through a sentinel when both passwords are given', async () => {
-  expect(await admin(sentinel.port, SENTINEL_PASSWORD, 'PING')).toBe('PONG');
+  expect(await command(sentinel.port, ['PING'], SENTINEL_PASSWORD)).toBe('PONG');
   expect(await pingThrough(configWith({ password: MASTER_PASSWORD, sentinelPassword: SENTINEL_PASSWORD }))).toEqual({ reply: 'PONG', port: master.port });
 });
 

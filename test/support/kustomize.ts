@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { envEntries } from './config-text.js';
 
 // A small kustomize for the features deploy/k8s uses, so that tests can render the
 // overlays without kubectl: resources (files and directories), components, generators
@@ -88,18 +89,9 @@ function accumulate(dir: string, build: Build, options: RenderOptions): void {
 
 // ---- generators -------------------------------------------------------------------
 
-function envLines(text: string): Array<[string, string]> {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split('\n')
-    .map((line) => line.replace(/\r$/, '').trimStart())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
-}
-
 function generatorData(dir: string, generator: K8sObject, options: RenderOptions): Record<string, string> {
   const data: Record<string, string> = {};
-  for (const file of generator.envs ?? []) for (const [key, value] of envLines(readText(join(dir, file), options))) data[key] = value;
+  for (const file of generator.envs ?? []) for (const [key, value] of envEntries(readText(join(dir, file), options))) data[key] = value;
   for (const file of generator.files ?? []) {
     const [key, path] = file.includes('=') ? file.split('=') : [basename(file), file];
     data[key] = readText(join(dir, path), options);

@@ -120,9 +120,9 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
   };
 }
 
-/** One command on a short-lived connection to 127.0.0.1:port, without retries. */
-async function command(port: number, args: string[]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+/** One command on a short-lived connection to 127.0.0.1:port (logged in with `password`), without retries. */
+export async function command(port: number, args: string[], password?: string): Promise<unknown> {
+  const client = new Redis({ host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
